@@ -1,0 +1,5 @@
+//! Channel adapters: one module per intake channel.
+//!
+//! Each adapter owns its wire format (what the channel sends, how it signs it, what it
+//! expects back) and produces the common [`gateway_core::Appeal`]. Storage and routing are
+//! left to `gateway-core` and `routing-rules`.

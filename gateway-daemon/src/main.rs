@@ -1,0 +1,3 @@
+//! The `gateway` binary.
+
+fn main() {}

@@ -3,3 +3,4 @@
 //! Each adapter owns its wire format (what the channel sends, how it signs it, what it
 //! expects back) and produces the common [`gateway_core::Appeal`]. Storage and routing are
 //! left to `gateway-core` and `routing-rules`.
+pub mod email;

@@ -21,6 +21,7 @@ pub mod appeal;
 pub mod decision;
 pub mod ids;
 pub mod mask;
+pub mod store;
 
 pub use appeal::{
     Appeal, AppealBuilder, Attachment, Channel, Citizen, Coordinates, IntakeFlag, Location,
@@ -28,3 +29,4 @@ pub use appeal::{
 };
 pub use decision::{Emergency, EmergencyService, Kind, Principle, RuleHit, RoutingDecision};
 pub use ids::{AppealId, DivisionRef, TownshipCode, UnitId};
+pub use store::{AppealStore, StoreConfig};

@@ -4,3 +4,13 @@
 //! expects back) and produces the common [`gateway_core::Appeal`]. Storage and routing are
 //! left to `gateway-core` and `routing-rules`.
 pub mod email;
+pub mod cti;
+pub mod sms;
+pub mod web_form;
+pub mod webhook;
+pub mod wechat;
+
+mod contact;
+mod fields;
+
+pub use webhook::{Headers, Inbound, IntakeOutcome, Method, WebhookReply, WebhookRequest};

@@ -18,6 +18,8 @@
 //! ```
 
 pub mod appeal;
+pub mod calendar;
+pub mod case;
 pub mod decision;
 pub mod ids;
 pub mod mask;

@@ -8,16 +8,13 @@ use crate::ids::UnitId;
 
 /// Who takes an action: a handling unit, a platform supervisor, or the gateway itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "role", rename_all = "snake_case")]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Actor {
     /// A handling unit (承办单位). Only the case's lead unit may act on it; assisting units may
     /// add notes.
     Unit(UnitId),
     /// A platform supervisor (平台督办人员), by staff number (工号).
-    Supervisor {
-        /// The supervisor's staff number.
-        staff_id: String,
-    },
+    Supervisor(String),
     /// The gateway itself: follow-up ratings, routing outcomes, supervision steps.
     System,
 }
@@ -37,16 +34,14 @@ pub enum Role {
 impl Actor {
     /// A supervisor by staff number.
     pub fn supervisor(staff_id: impl Into<String>) -> Self {
-        Actor::Supervisor {
-            staff_id: staff_id.into(),
-        }
+        Actor::Supervisor(staff_id.into())
     }
 
     /// The role this actor acts in.
     pub fn role(&self) -> Role {
         match self {
             Actor::Unit(_) => Role::HandlingUnit,
-            Actor::Supervisor { .. } => Role::Supervisor,
+            Actor::Supervisor(_) => Role::Supervisor,
             Actor::System => Role::System,
         }
     }
@@ -66,7 +61,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Actor::Unit(unit) => write!(f, "handling unit {unit}"),
-            Actor::Supervisor { staff_id } => write!(f, "supervisor {staff_id}"),
+            Actor::Supervisor(staff_id) => write!(f, "supervisor {staff_id}"),
             Actor::System => f.write_str("the system"),
         }
     }

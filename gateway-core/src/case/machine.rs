@@ -615,7 +615,7 @@ impl Case {
         };
         match (action, actor) {
             // Notes come from the lead unit, an assisting unit or a supervisor.
-            (Action::AddNote { .. }, Actor::Supervisor { .. }) => Ok(()),
+            (Action::AddNote { .. }, Actor::Supervisor(_)) => Ok(()),
             (Action::AddNote { .. }, Actor::Unit(unit)) => {
                 if unit == &self.lead_unit || self.assisting_units.contains(unit) {
                     Ok(())

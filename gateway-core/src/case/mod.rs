@@ -19,7 +19,9 @@
 //! ```
 //! use chrono::{DateTime, Utc};
 //! use gateway_core::calendar::WorkingCalendar;
-//! use gateway_core::case::{Action, Actor, Case, CaseConfig, CaseOpening, CaseState, Command};
+//! use gateway_core::case::{
+//!     Action, Actor, Case, CaseConfig, CaseNumber, CaseOpening, CaseState, Command,
+//! };
 //! use gateway_core::{AppealId, Kind, UnitId};
 //!
 //! let calendar = WorkingCalendar::embedded().unwrap();
@@ -28,7 +30,7 @@
 //! let unit = UnitId::new("market-supervision");
 //!
 //! let opening = CaseOpening {
-//!     case_number: "2612030042".into(),
+//!     case_number: CaseNumber::parse("2612030042").unwrap(),
 //!     appeal_id: AppealId::from_string("01JF0000000000000000000000"),
 //!     kind: Kind::Complaint,
 //!     urgent: false,
@@ -54,7 +56,6 @@ mod error;
 mod extension;
 mod history;
 mod machine;
-mod number;
 mod policy;
 mod state;
 mod supervision;
@@ -67,7 +68,8 @@ pub use error::{CaseError, ConfigError};
 pub use extension::{ExtensionRequest, ExtensionStatus};
 pub use history::HistoryEntry;
 pub use machine::{Case, CaseOpening, Command, Pause};
-pub use number::CaseNumber;
+/// The case number the store issues; a case carries it unchanged.
+pub use crate::store::CaseNumber;
 pub use policy::{CaseConfig, CasePolicy, DeadlineConfig, DeadlinePolicy};
 pub use state::CaseState;
 pub use supervision::{

@@ -20,6 +20,7 @@
 //! assert_eq!(new.appeal.citizen.email.as_deref(), Some("zhang@example.org"));
 //! ```
 
+pub mod ack;
 pub mod charset;
 pub mod classify;
 pub mod header_repair;
@@ -28,6 +29,10 @@ pub mod parse;
 pub mod quote;
 pub mod thread;
 
+pub use ack::{
+    AckConfig, AckError, AckRequest, AckSender, OutgoingMail, SmtpConfig, SmtpSecurity,
+    build_acknowledgement,
+};
 pub use classify::NotAnAppeal;
 pub use intake::{EmailAppeal, EmailOutcome, RAW_CONTENT_TYPE, intake_email, to_appeal};
 pub use parse::{BodySource, EmailAttachment, ParsedEmail, Sender, parse_email};

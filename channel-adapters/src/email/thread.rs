@@ -7,33 +7,9 @@
 //! `工单号 2612030042`, `工单号：2612030042`.
 
 use std::collections::HashMap;
-use std::fmt;
 
-/// The number of digits in a case number.
-pub const CASE_NUMBER_DIGITS: usize = 10;
-
-/// A case number (工单号) as the gateway writes it: ten digits, e.g. `2612030042`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CaseNumber(String);
-
-impl CaseNumber {
-    /// Checks and wraps a case number; `None` unless it is exactly ten ASCII digits.
-    pub fn parse(text: &str) -> Option<Self> {
-        (text.len() == CASE_NUMBER_DIGITS && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| Self(text.to_string()))
-    }
-
-    /// The number as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CaseNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// The case number type is the store's: `YYMMDD` then a sequence of four or more digits.
+pub use gateway_core::store::CaseNumber;
 
 /// The daemon's memory of the acknowledgements it sent, implemented on its outbox.
 pub trait ThreadLookup {
@@ -92,6 +68,9 @@ pub fn find_case(
         .map(|case| (case, ThreadMatch::Subject))
 }
 
+/// The fewest digits a case number has (`YYMMDD` and a four-digit sequence).
+const MIN_CASE_NUMBER_DIGITS: usize = 10;
+
 /// The case number in `subject`, when written in a form the gateway uses.
 pub fn case_number_in_subject(subject: &str) -> Option<CaseNumber> {
     let mut search = subject;
@@ -110,6 +89,7 @@ pub fn case_number_in_subject(subject: &str) -> Option<CaseNumber> {
             _ => false,
         };
         if (bracketed || numbered)
+            && digits.len() >= MIN_CASE_NUMBER_DIGITS
             && let Some(case) = CaseNumber::parse(&digits)
         {
             return Some(case);
@@ -149,10 +129,15 @@ mod tests {
     }
 
     #[test]
+    fn the_ten_thousandth_case_of_a_day_has_eleven_digits() {
+        let found = case_number_in_subject("Re: [工单 26120312345] 您的诉求已收到").unwrap();
+        assert_eq!(found.as_str(), "26120312345");
+    }
+
+    #[test]
     fn other_numbers_are_not_case_numbers() {
         for subject in [
             "工单 2612030042 没有括号",
-            "[工单 26120300421]",
             "[工单 261203004]",
             "我的电话 13800000000",
             "工单",

@@ -14,7 +14,9 @@ fn date(text: &str) -> NaiveDate {
 }
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 #[test]
@@ -69,10 +71,22 @@ fn deadline_starting_on_the_make_up_sunday_before_national_day() {
 #[test]
 fn deadline_across_spring_festival_2026() {
     let calendar = calendar();
-    assert!(calendar.is_working_day(date("2026-02-14")).unwrap(), "Saturday make-up day");
-    assert!(calendar.is_working_day(date("2026-02-28")).unwrap(), "Saturday make-up day");
-    assert!(!calendar.is_working_day(date("2026-02-16")).unwrap(), "a Monday off");
-    assert!(!calendar.is_working_day(date("2026-02-23")).unwrap(), "a Monday off");
+    assert!(
+        calendar.is_working_day(date("2026-02-14")).unwrap(),
+        "Saturday make-up day"
+    );
+    assert!(
+        calendar.is_working_day(date("2026-02-28")).unwrap(),
+        "Saturday make-up day"
+    );
+    assert!(
+        !calendar.is_working_day(date("2026-02-16")).unwrap(),
+        "a Monday off"
+    );
+    assert!(
+        !calendar.is_working_day(date("2026-02-23")).unwrap(),
+        "a Monday off"
+    );
 
     // Received Friday 13 February: day 1 is the make-up Saturday 14, then 24, 25, 26 and 27
     // February; day 6 is the make-up Saturday 28 and day 7 Monday 2 March.
@@ -142,7 +156,10 @@ fn deadline_running_into_an_unloaded_year_is_an_error_naming_it() {
         other => panic!("expected YearNotLoaded, got {other:?}"),
     }
     let message = error.to_string();
-    assert!(message.contains("2027") && message.contains("2025, 2026"), "{message}");
+    assert!(
+        message.contains("2027") && message.contains("2025, 2026"),
+        "{message}"
+    );
 
     // Two working days still fit in 2026.
     assert_eq!(
@@ -166,7 +183,9 @@ fn shifting_a_deadline_keeps_24_00_and_skips_holidays() {
         at("2025-10-12T00:00:00+08:00") // 24:00 on 11 October, the make-up Saturday
     );
     assert_eq!(
-        calendar.shift_instant(at("2025-10-10T00:00:00+08:00"), -1).unwrap(),
+        calendar
+            .shift_instant(at("2025-10-10T00:00:00+08:00"), -1)
+            .unwrap(),
         at("2025-10-01T00:00:00+08:00")
     );
     assert_eq!(calendar.shift_instant(deadline, 0).unwrap(), deadline);
@@ -197,7 +216,9 @@ fn working_days_between_counts_days_after_the_first() {
 fn hours_count_through_holidays() {
     let calendar = calendar();
     assert_eq!(
-        calendar.add_hours(at("2025-10-01T08:00:00+08:00"), 24).unwrap(),
+        calendar
+            .add_hours(at("2025-10-01T08:00:00+08:00"), 24)
+            .unwrap(),
         at("2025-10-02T08:00:00+08:00")
     );
 }
@@ -259,5 +280,8 @@ fn an_empty_directory_is_refused() {
 fn the_same_year_twice_is_refused() {
     let text = include_str!("../calendar/2025.toml");
     let error = WorkingCalendar::from_sources([("a.toml", text), ("b.toml", text)]).unwrap_err();
-    assert!(matches!(error, CalendarError::DuplicateYear { year: 2025, .. }), "{error}");
+    assert!(
+        matches!(error, CalendarError::DuplicateYear { year: 2025, .. }),
+        "{error}"
+    );
 }

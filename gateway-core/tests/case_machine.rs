@@ -9,7 +9,9 @@ use gateway_core::case::{
 use gateway_core::{AppealId, Kind, UnitId};
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn unit(name: &str) -> UnitId {
@@ -55,7 +57,11 @@ impl Fixture {
         actor: Actor,
         action: Action,
     ) -> Result<Vec<Effect>, CaseError> {
-        case.apply(Command::new(at(when), actor, action), &self.calendar, &self.policy)
+        case.apply(
+            Command::new(at(when), actor, action),
+            &self.calendar,
+            &self.policy,
+        )
     }
 }
 
@@ -86,7 +92,11 @@ fn opening_counts_the_deadline_by_kind_and_complexity() {
     assert_eq!(case.deadline().due_at, at("2025-10-11T00:00:00+08:00"));
 
     // With an assisting unit it is multi-unit: fifteen working days.
-    let case = f.open(Kind::Consultation, &["township-yuhu"], "2025-09-30T10:00:00+08:00");
+    let case = f.open(
+        Kind::Consultation,
+        &["township-yuhu"],
+        "2025-09-30T10:00:00+08:00",
+    );
     assert_eq!(case.deadline().basis, DeadlineBasis::WorkingDays(15));
 }
 
@@ -119,25 +129,41 @@ fn urgent_matters_count_calendar_hours() {
 #[test]
 fn only_the_lead_unit_acts_and_assisting_units_add_notes() {
     let f = Fixture::new();
-    let mut case = f.open(Kind::Complaint, &["township-yuhu"], "2025-09-30T10:00:00+08:00");
+    let mut case = f.open(
+        Kind::Complaint,
+        &["township-yuhu"],
+        "2025-09-30T10:00:00+08:00",
+    );
     let assisting = Actor::Unit(unit("township-yuhu"));
 
     let error = f
-        .apply(&mut case, "2025-09-30T11:00:00+08:00", assisting.clone(), Action::Acknowledge)
+        .apply(
+            &mut case,
+            "2025-09-30T11:00:00+08:00",
+            assisting.clone(),
+            Action::Acknowledge,
+        )
         .unwrap_err();
     assert!(matches!(error, CaseError::NotLeadUnit { .. }), "{error}");
-    assert!(error.to_string().contains("assisting units may add notes"), "{error}");
+    assert!(
+        error.to_string().contains("assisting units may add notes"),
+        "{error}"
+    );
 
     let note = Action::AddNote {
         text: reason("已联系村委会核实"),
     };
-    f.apply(&mut case, "2025-09-30T11:00:00+08:00", assisting, note).unwrap();
+    f.apply(&mut case, "2025-09-30T11:00:00+08:00", assisting, note)
+        .unwrap();
     assert_eq!(case.history().len(), 2);
 
     // A unit with no part in the case cannot even add a note.
     let stranger = Actor::Unit(unit("transport"));
     let note = Action::AddNote { text: reason("x") };
-    assert!(f.apply(&mut case, "2025-09-30T11:00:00+08:00", stranger, note).is_err());
+    assert!(
+        f.apply(&mut case, "2025-09-30T11:00:00+08:00", stranger, note)
+            .is_err()
+    );
 }
 
 #[test]
@@ -146,7 +172,12 @@ fn roles_are_enforced() {
     let mut case = f.open(Kind::Complaint, &[], "2025-09-30T10:00:00+08:00");
 
     let error = f
-        .apply(&mut case, "2025-09-30T11:00:00+08:00", supervisor(), Action::Acknowledge)
+        .apply(
+            &mut case,
+            "2025-09-30T11:00:00+08:00",
+            supervisor(),
+            Action::Acknowledge,
+        )
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -257,7 +288,10 @@ fn returns_reroute_then_go_to_coordination_at_the_limit() {
             },
         )
         .unwrap_err();
-    assert!(matches!(error, CaseError::ReturnLimitReached { limit: 2, .. }), "{error}");
+    assert!(
+        matches!(error, CaseError::ReturnLimitReached { limit: 2, .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -269,7 +303,9 @@ fn a_return_needs_a_reason() {
             &mut case,
             "2025-09-30T11:00:00+08:00",
             lead(),
-            Action::Return { reason: reason("  ") },
+            Action::Return {
+                reason: reason("  "),
+            },
         )
         .unwrap_err();
     assert_eq!(
@@ -284,15 +320,25 @@ fn extension_moves_the_deadline_by_granted_working_days() {
     let mut case = f.open(Kind::Complaint, &[], "2025-09-24T10:00:00+08:00");
     // 25, 26, 28 (make-up Sunday), 29 and 30 September.
     assert_eq!(case.deadline().due_at, at("2025-10-01T00:00:00+08:00"));
-    f.apply(&mut case, "2025-09-25T09:00:00+08:00", lead(), Action::Acknowledge)
-        .unwrap();
+    f.apply(
+        &mut case,
+        "2025-09-25T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
 
     let request = Action::RequestExtension {
         working_days: 5,
         reason: reason("需现场勘查"),
     };
     let effects = f
-        .apply(&mut case, "2025-09-29T09:00:00+08:00", lead(), request.clone())
+        .apply(
+            &mut case,
+            "2025-09-29T09:00:00+08:00",
+            lead(),
+            request.clone(),
+        )
         .unwrap();
     assert_eq!(
         effects,
@@ -304,7 +350,10 @@ fn extension_moves_the_deadline_by_granted_working_days() {
     let error = f
         .apply(&mut case, "2025-09-29T09:05:00+08:00", lead(), request)
         .unwrap_err();
-    assert!(matches!(error, CaseError::ExtensionPending { .. }), "{error}");
+    assert!(
+        matches!(error, CaseError::ExtensionPending { .. }),
+        "{error}"
+    );
 
     // Three days granted of five asked: 9, 10 and 11 October (the make-up Saturday).
     let effects = f
@@ -368,7 +417,10 @@ fn extension_moves_the_deadline_by_granted_working_days() {
             Action::GrantExtension { working_days: 1 },
         )
         .unwrap_err();
-    assert!(matches!(error, CaseError::NoPendingExtension { .. }), "{error}");
+    assert!(
+        matches!(error, CaseError::NoPendingExtension { .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -377,8 +429,13 @@ fn waiting_on_the_citizen_pauses_the_clock() {
     let mut case = f.open(Kind::Complaint, &[], "2025-09-22T10:00:00+08:00");
     // 23, 24, 25, 26 and 28 September.
     assert_eq!(case.deadline().due_at, at("2025-09-29T00:00:00+08:00"));
-    f.apply(&mut case, "2025-09-23T09:00:00+08:00", lead(), Action::Acknowledge)
-        .unwrap();
+    f.apply(
+        &mut case,
+        "2025-09-23T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
     f.apply(
         &mut case,
         "2025-09-23T10:00:00+08:00",
@@ -392,7 +449,12 @@ fn waiting_on_the_citizen_pauses_the_clock() {
 
     // Answered on Thursday 25th: 24th and 25th were lost, the deadline moves two working days.
     let effects = f
-        .apply(&mut case, "2025-09-25T16:00:00+08:00", lead(), Action::CitizenResponded)
+        .apply(
+            &mut case,
+            "2025-09-25T16:00:00+08:00",
+            lead(),
+            Action::CitizenResponded,
+        )
         .unwrap();
     assert_eq!(case.state(), CaseState::Acknowledged);
     assert_eq!(case.deadline().due_at, at("2025-10-01T00:00:00+08:00"));
@@ -407,11 +469,17 @@ fn waiting_on_the_citizen_pauses_the_clock() {
 
 #[test]
 fn waiting_does_not_pause_when_the_policy_says_so() {
-    let config = CaseConfig::from_toml("[deadlines]\npause_while_waiting_on_citizen = false\n").unwrap();
+    let config =
+        CaseConfig::from_toml("[deadlines]\npause_while_waiting_on_citizen = false\n").unwrap();
     let f = Fixture::with(config);
     let mut case = f.open(Kind::Complaint, &[], "2025-09-22T10:00:00+08:00");
-    f.apply(&mut case, "2025-09-23T09:00:00+08:00", lead(), Action::Acknowledge)
-        .unwrap();
+    f.apply(
+        &mut case,
+        "2025-09-23T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
     f.apply(
         &mut case,
         "2025-09-23T10:00:00+08:00",
@@ -422,7 +490,12 @@ fn waiting_does_not_pause_when_the_policy_says_so() {
     )
     .unwrap();
     let effects = f
-        .apply(&mut case, "2025-09-25T16:00:00+08:00", lead(), Action::CitizenResponded)
+        .apply(
+            &mut case,
+            "2025-09-25T16:00:00+08:00",
+            lead(),
+            Action::CitizenResponded,
+        )
         .unwrap();
     assert!(effects.is_empty());
     assert_eq!(case.deadline().due_at, at("2025-09-29T00:00:00+08:00"));
@@ -432,8 +505,13 @@ fn waiting_does_not_pause_when_the_policy_says_so() {
 fn resolve_follow_up_and_reopen_on_dissatisfaction() {
     let f = Fixture::new();
     let mut case = f.open(Kind::Complaint, &[], "2025-09-30T10:00:00+08:00");
-    f.apply(&mut case, "2025-10-09T09:00:00+08:00", lead(), Action::Acknowledge)
-        .unwrap();
+    f.apply(
+        &mut case,
+        "2025-10-09T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
     let effects = f
         .apply(
             &mut case,
@@ -486,7 +564,12 @@ fn a_closed_case_accepts_only_reopen() {
 
     let refused = [
         (lead(), Action::Acknowledge),
-        (lead(), Action::AddNote { text: reason("补充") }),
+        (
+            lead(),
+            Action::AddNote {
+                text: reason("补充"),
+            },
+        ),
         (
             supervisor(),
             Action::Close {
@@ -530,9 +613,17 @@ fn time_never_runs_backwards_in_history() {
     let f = Fixture::new();
     let mut case = f.open(Kind::Complaint, &[], "2025-09-30T10:00:00+08:00");
     let error = f
-        .apply(&mut case, "2025-09-30T09:00:00+08:00", lead(), Action::Acknowledge)
+        .apply(
+            &mut case,
+            "2025-09-30T09:00:00+08:00",
+            lead(),
+            Action::Acknowledge,
+        )
         .unwrap_err();
-    assert!(matches!(error, CaseError::TimeWentBackwards { .. }), "{error}");
+    assert!(
+        matches!(error, CaseError::TimeWentBackwards { .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -551,15 +642,27 @@ fn the_lead_unit_cannot_also_assist() {
             },
         )
         .unwrap_err();
-    assert!(matches!(error, CaseError::LeadAlsoAssisting { .. }), "{error}");
+    assert!(
+        matches!(error, CaseError::LeadAlsoAssisting { .. }),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_case_survives_json() {
     let f = Fixture::new();
-    let mut case = f.open(Kind::Complaint, &["township-yuhu"], "2025-09-30T10:00:00+08:00");
-    f.apply(&mut case, "2025-10-09T09:00:00+08:00", lead(), Action::Acknowledge)
-        .unwrap();
+    let mut case = f.open(
+        Kind::Complaint,
+        &["township-yuhu"],
+        "2025-09-30T10:00:00+08:00",
+    );
+    f.apply(
+        &mut case,
+        "2025-10-09T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
     let json = serde_json::to_string(&case).unwrap();
     let back: Case = serde_json::from_str(&json).unwrap();
     assert_eq!(back, case);
@@ -572,9 +675,13 @@ fn config_refuses_unknown_fields_and_bad_values() {
 
     let config = CaseConfig::from_toml("[deadlines]\nconsultation_working_days = 0\n").unwrap();
     let error = config.build().unwrap_err();
-    assert!(error.to_string().contains("consultation_working_days"), "{error}");
+    assert!(
+        error.to_string().contains("consultation_working_days"),
+        "{error}"
+    );
 
-    let config = CaseConfig::from_toml("[deadlines]\nreceipt_day_counts_before = \"5pm\"\n").unwrap();
+    let config =
+        CaseConfig::from_toml("[deadlines]\nreceipt_day_counts_before = \"5pm\"\n").unwrap();
     let error = config.build().unwrap_err();
     assert!(error.to_string().contains("HH:MM"), "{error}");
 
@@ -588,7 +695,10 @@ fn config_refuses_unknown_fields_and_bad_values() {
     .unwrap();
     assert_eq!(config.max_returns, 3);
     assert_eq!(config.deadlines.complaint_working_days, 7);
-    assert_eq!(config.deadlines.consultation_working_days, 2, "defaults fill the rest");
+    assert_eq!(
+        config.deadlines.consultation_working_days, 2,
+        "defaults fill the rest"
+    );
     assert_eq!(config.supervision.steps.len(), 4);
     config.build().unwrap();
 }

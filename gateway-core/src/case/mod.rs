@@ -60,6 +60,8 @@ mod policy;
 mod state;
 mod supervision;
 
+/// The case number the store issues; a case carries it unchanged.
+pub use crate::store::CaseNumber;
 pub use action::{Action, ReplyMethod};
 pub use actor::{Actor, Role};
 pub use deadline::{Complexity, Deadline, DeadlineBasis};
@@ -68,8 +70,6 @@ pub use error::{CaseError, ConfigError};
 pub use extension::{ExtensionRequest, ExtensionStatus};
 pub use history::HistoryEntry;
 pub use machine::{Case, CaseOpening, Command, Pause};
-/// The case number the store issues; a case carries it unchanged.
-pub use crate::store::CaseNumber;
 pub use policy::{CaseConfig, CasePolicy, DeadlineConfig, DeadlinePolicy};
 pub use state::CaseState;
 pub use supervision::{

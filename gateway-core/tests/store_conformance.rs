@@ -189,11 +189,14 @@ fn concurrent_intakes_from_many_tasks(backend: BackendType) {
     store.close();
 }
 
+/// One appeal of the population: id, units, township, kind, channel, received millis.
+type Row = (AppealId, Vec<String>, Option<String>, Kind, Channel, i64);
+
 /// A small population with known facets, for filters and paging.
 struct Population {
     store: AppealStore,
-    /// (id, unit list, township, kind, channel, received millis), in receive order.
-    rows: Vec<(AppealId, Vec<String>, Option<String>, Kind, Channel, i64)>,
+    /// Every appeal, in receive order.
+    rows: Vec<Row>,
     _dir: tempfile::TempDir,
 }
 
@@ -219,7 +222,7 @@ fn population(backend: BackendType) -> Population {
     for i in 0..90usize {
         let received = start + chrono::Duration::minutes(37 * i as i64);
         let lead = units[i % units.len()];
-        let assisting: Vec<&str> = if i % 5 == 0 {
+        let assisting: Vec<&str> = if i.is_multiple_of(5) {
             vec![units[(i + 1) % units.len()]]
         } else {
             vec![]

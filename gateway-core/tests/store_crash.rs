@@ -247,7 +247,7 @@ fn child(spec: &str) {
         let store = store.clone();
         let round = round.clone();
         threads.push(std::thread::spawn(move || {
-            for n in 0.. {
+            for n in 0u64.. {
                 if Instant::now() > deadline {
                     return;
                 }
@@ -265,7 +265,7 @@ fn child(spec: &str) {
                     "I {message_id} {} {}",
                     outcome.appeal_id, outcome.case_number
                 ));
-                if n % 3 == 0 {
+                if n.is_multiple_of(3) {
                     store
                         .commit_blocking(dispatch(&outcome.appeal_id))
                         .expect("batch");
@@ -286,7 +286,7 @@ fn child(spec: &str) {
             let store = store.clone();
             let round = round.clone();
             tasks.push(tokio::spawn(async move {
-                for n in 0.. {
+                for n in 0u64.. {
                     if Instant::now() > deadline {
                         return;
                     }

@@ -23,6 +23,9 @@ use crate::appeal::Appeal;
 use crate::decision::RoutingDecision;
 use crate::ids::AppealId;
 
+/// A key and its value, as [`AppealStore::scan_prefix`] returns them.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// The durable appeal store. Cheap to clone; every clone shares one writer thread.
 ///
 /// Writes (intake, batches, attachments) return only once durable, and many concurrent
@@ -340,7 +343,7 @@ impl AppealStore {
         table: &str,
         prefix: impl AsRef<[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<KeyValue>, StoreError> {
         check_table_name(table)?;
         let prefix = prefix.as_ref();
         let upper = prefix_end(prefix);

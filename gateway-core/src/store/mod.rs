@@ -20,7 +20,7 @@ mod query;
 mod records;
 mod writer;
 
-pub use appeal_store::AppealStore;
+pub use appeal_store::{AppealStore, KeyValue};
 pub use backend::{ChangeSet, StorageBackend};
 pub use batch::WriteBatch;
 pub use case_number::CaseNumber;

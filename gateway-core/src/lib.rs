@@ -29,6 +29,8 @@ pub use appeal::{
     Appeal, AppealBuilder, Attachment, Channel, Citizen, Coordinates, IntakeFlag, Location,
     RawOriginal, APPEAL_SCHEMA_VERSION,
 };
-pub use decision::{Emergency, EmergencyService, Kind, Principle, RuleHit, RoutingDecision};
+pub use decision::{
+    Emergency, EmergencyService, Kind, PlaceAmbiguity, Principle, RoutingDecision, RuleHit,
+};
 pub use ids::{AppealId, DivisionRef, TownshipCode, UnitId};
 pub use store::{AppealStore, StoreConfig};

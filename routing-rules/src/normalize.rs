@@ -1,0 +1,102 @@
+//! Text normalized for matching only: full-width to half-width, lower case, traditional to
+//! simplified Chinese, and the odd spaces of spreadsheets and web forms to a plain space.
+//!
+//! Every character maps to exactly one character, so the `n`th character of the normalized
+//! text is the `n`th character of the original. The original text is never changed; the
+//! engine uses this to quote what a rule matched in the citizen's own words.
+
+/// Normalizes `text` for matching into `out` (cleared first).
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    let mut has_cjk = false;
+    for c in text.chars() {
+        let folded = fold_width_and_case(c);
+        has_cjk |= (folded as u32) >= 0x2E80;
+        out.push(folded);
+    }
+    if has_cjk {
+        // fast2s maps one character to one character, with a little context for the few
+        // traditional characters whose simplified form depends on their neighbours.
+        *out = fast2s::convert(out);
+    }
+}
+
+/// Normalizes `text` for matching.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Folds one character: full-width ASCII to ASCII, ideographic and no-break spaces to a
+/// space, ASCII letters to lower case.
+fn fold_width_and_case(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => {
+            let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+            ascii.to_ascii_lowercase()
+        }
+        '\u{3000}' | '\u{00A0}' => ' ',
+        _ => c.to_ascii_lowercase(),
+    }
+}
+
+/// The part of `original` that corresponds to the byte range `start..end` of its normalized
+/// form. Both strings have the same number of characters, so character positions line up.
+pub fn original_span<'a>(original: &'a str, normalized: &str, start: usize, end: usize) -> &'a str {
+    let first = normalized[..start].chars().count();
+    let count = normalized[start..end].chars().count();
+    let mut indices = original.char_indices().map(|(i, _)| i).skip(first);
+    let from = indices.next().unwrap_or(original.len());
+    let to = indices
+        .nth(count.saturating_sub(1))
+        .unwrap_or(original.len());
+    &original[from..to.max(from)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_letters_and_digits_become_ascii() {
+        assert_eq!(normalize("ＡＢＣ１２３，"), "abc123,");
+    }
+
+    #[test]
+    fn traditional_becomes_simplified() {
+        assert_eq!(normalize("樓道裡着火了"), "楼道里着火了");
+        assert_eq!(normalize("違章建築"), "违章建筑");
+    }
+
+    #[test]
+    fn odd_spaces_become_plain() {
+        assert_eq!(normalize("a\u{3000}b\u{a0}c"), "a b c");
+    }
+
+    #[test]
+    fn character_count_is_kept() {
+        for text in ["樓道裡着火了，ＦＩＲＥ！", "abc", "", "😀繁體字"] {
+            assert_eq!(
+                normalize(text).chars().count(),
+                text.chars().count(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn spans_map_back_to_the_original() {
+        let original = "樓道裡着火了";
+        let normalized = normalize(original);
+        let start = normalized.find("着火").unwrap();
+        let end = start + "着火".len();
+        assert_eq!(original_span(original, &normalized, start, end), "着火");
+        let start = normalized.find("楼道").unwrap();
+        assert_eq!(
+            original_span(original, &normalized, start, start + 6),
+            "樓道"
+        );
+    }
+}

@@ -30,6 +30,8 @@ pub enum StartRule {
 /// A day is a working day when it is Monday to Friday and not a day off, or when it is a
 /// Saturday or Sunday listed as a make-up working day (调休上班). Asking about a year that is not
 /// loaded is [`CalendarError::YearNotLoaded`].
+// Limitation: only the national notices are modelled; a province's or county's own extra
+// days off (or a unit's shift roster) are not, and would need their own file format.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkingCalendar {
     /// Loaded years and the file each came from.

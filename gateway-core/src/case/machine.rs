@@ -215,19 +215,31 @@ impl Case {
         calendar: &WorkingCalendar,
         policy: &CasePolicy,
     ) -> Result<Vec<Effect>, CaseError> {
-        // Work on a copy so that a refusal half-way leaves nothing changed.
-        let mut next = self.clone();
-        let effects = next.transition(&command, calendar, policy)?;
-        next.history.push(HistoryEntry {
+        // Keep a copy of everything but the history (which the transition only reads), so
+        // that a refusal half-way leaves nothing changed and a long history is not copied.
+        let history = std::mem::take(&mut self.history);
+        let before = self.clone();
+        self.history = history;
+        let effects = match self.transition(&command, calendar, policy) {
+            Ok(effects) => effects,
+            Err(error) => {
+                let history = std::mem::take(&mut self.history);
+                *self = before;
+                self.history = history;
+                return Err(error);
+            }
+        };
+
+        // Then the one new entry.
+        self.history.push(HistoryEntry {
             sequence: u32::try_from(self.history.len()).unwrap_or(u32::MAX),
             at: command.at,
             actor: command.actor,
             action: command.action,
-            state_before: Some(self.state),
-            state_after: next.state,
-            deadline: next.deadline.due_at,
+            state_before: Some(before.state),
+            state_after: self.state,
+            deadline: self.deadline.due_at,
         });
-        *self = next;
         Ok(effects)
     }
 
@@ -393,6 +405,8 @@ impl Case {
                 }
 
                 // The deadline moves by the time spent waiting, in the deadline's own unit.
+                // Limitation: working days are counted by date, so a wait from Monday 17:00 to
+                // Tuesday 09:00 costs a whole working day and one within a day costs none.
                 let from = self.deadline.due_at;
                 let to = match self.deadline.basis {
                     DeadlineBasis::WorkingDays(_) => {

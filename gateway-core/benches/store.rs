@@ -52,8 +52,8 @@ fn main() {
     println!("backend  writers  group_commit/s  one_commit_each/s  ratio");
     for backend in backends() {
         for writers in [1usize, 16, 64] {
-            let grouped = median(rounds(&runtime, backend, writers, intakes, 256, &texts));
-            let single = median(rounds(&runtime, backend, writers, intakes, 1, &texts));
+            let (grouped, single) = paired_rounds(&runtime, backend, writers, intakes, &texts);
+            let (grouped, single) = (median(grouped), median(single));
             println!(
                 "{:<8} {writers:>7} {grouped:>15.0} {single:>18.0} {:>6.2}x",
                 backend.as_str(),
@@ -110,26 +110,34 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Intakes per second of each round, with `writers` tasks sharing `intakes` intakes.
-fn rounds(
+/// Intakes per second of each round with group commit and with one commit per intake.
+/// The two alternate round by round, so that drift in the disk's speed (the machine is
+/// shared) falls on both alike.
+fn paired_rounds(
     runtime: &tokio::runtime::Runtime,
     backend: BackendType,
     writers: usize,
     intakes: usize,
-    max_batch: usize,
     texts: &Arc<Vec<(String, String)>>,
-) -> Vec<f64> {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut cfg = config(backend, dir.path());
-    cfg.max_batch = max_batch;
-    let store = AppealStore::open(&cfg).expect("the store opens");
-    let mut rates = Vec::new();
+) -> (Vec<f64>, Vec<f64>) {
+    let open = |max_batch: usize| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut cfg = config(backend, dir.path());
+        cfg.max_batch = max_batch;
+        (AppealStore::open(&cfg).expect("the store opens"), dir)
+    };
+    let (grouped, _grouped_dir) = open(256);
+    let (single, _single_dir) = open(1);
+    let mut rates = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
-        let started = Instant::now();
-        runtime.block_on(write(&store, writers, intakes, &format!("r{round}"), texts));
-        rates.push(intakes as f64 / started.elapsed().as_secs_f64());
+        for (store, out) in [(&grouped, &mut rates.0), (&single, &mut rates.1)] {
+            let started = Instant::now();
+            runtime.block_on(write(store, writers, intakes, &format!("r{round}"), texts));
+            out.push(intakes as f64 / started.elapsed().as_secs_f64());
+        }
     }
-    store.close();
+    grouped.close();
+    single.close();
     rates
 }
 

@@ -638,6 +638,42 @@ fn reopen_after_close_keeps_everything(backend: BackendType) {
     store.close();
 }
 
+fn unreadable_numbers_are_refused_before_storing(backend: BackendType) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(backend, &dir);
+    let received = at("2026-12-03T12:00:00+08:00");
+
+    // JSON has no NaN: stored, it would come back as null and the appeal could not be read.
+    let mut lost = appeal(Channel::Wechat, "loc-1", "这里有塌方", received);
+    lost.location.coordinates = Some(gateway_core::Coordinates {
+        latitude: f64::NAN,
+        longitude: 120.09,
+    });
+    let err = store
+        .intake_blocking(lost, decision(Kind::HelpRequest, "housing", &[], None))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Encode { .. }), "{err}");
+    assert!(err.to_string().contains("does not read back"), "{err}");
+
+    let mut unsure = decision(Kind::HelpRequest, "housing", &[], None);
+    unsure.confidence = f32::INFINITY;
+    let err = store
+        .intake_blocking(appeal(Channel::Wechat, "loc-2", "塌方", received), unsure)
+        .unwrap_err();
+    assert!(err.to_string().contains("confidence"), "{err}");
+
+    // Nothing was written, and the day's first number is still free.
+    assert_eq!(store.count(&AppealFilter::default()).unwrap(), 0);
+    let ok = store
+        .intake_blocking(
+            appeal(Channel::Wechat, "loc-3", "塌方", received),
+            decision(Kind::HelpRequest, "housing", &[], None),
+        )
+        .unwrap();
+    assert_eq!(ok.case_number.as_str(), "2612030001");
+    store.close();
+}
+
 fn closed_store_refuses_writes(backend: BackendType) {
     let dir = tempfile::tempdir().unwrap();
     let store = open(backend, &dir);
@@ -700,6 +736,11 @@ macro_rules! conformance {
             #[test]
             fn reopen_after_close_keeps_everything() {
                 super::reopen_after_close_keeps_everything($backend);
+            }
+
+            #[test]
+            fn unreadable_numbers_are_refused_before_storing() {
+                super::unreadable_numbers_are_refused_before_storing($backend);
             }
 
             #[test]

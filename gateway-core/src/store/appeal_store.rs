@@ -17,7 +17,7 @@ use super::config::{BackendType, StoreConfig};
 use super::error::StoreError;
 use super::keys;
 use super::query::{self, AppealFilter, Page, PageRequest};
-use super::records::{AppealRecord, HistoryEntry, IntakeOutcome};
+use super::records::{AppealRecord, HistoryEntry, IntakeOutcome, PreparedIntake};
 use super::writer::{self, Job, Limits, Reply};
 use crate::appeal::Appeal;
 use crate::decision::RoutingDecision;
@@ -159,9 +159,9 @@ impl AppealStore {
         decision: RoutingDecision,
     ) -> Result<IntakeOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
+        let prepared = PreparedIntake::new(&appeal, &decision)?;
         self.submit(Job::Intake {
-            appeal: Box::new(appeal),
-            decision: Box::new(decision),
+            prepared: Box::new(prepared),
             reply: Reply::Async(reply),
         })?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -174,9 +174,9 @@ impl AppealStore {
         decision: RoutingDecision,
     ) -> Result<IntakeOutcome, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
+        let prepared = PreparedIntake::new(&appeal, &decision)?;
         self.submit(Job::Intake {
-            appeal: Box::new(appeal),
-            decision: Box::new(decision),
+            prepared: Box::new(prepared),
             reply: Reply::Blocking(reply),
         })?;
         answer.recv().map_err(|_| StoreError::Closed)?
@@ -239,6 +239,8 @@ impl AppealStore {
     }
 
     fn submit(&self, job: Job) -> Result<(), StoreError> {
+        // Limitation: the queue to the writer is unbounded; the daemon bounds the number of
+        // requests in flight (its HTTP concurrency limit), which bounds the queue.
         self.inner.jobs.send(job).map_err(|_| StoreError::Closed)
     }
 

@@ -9,8 +9,7 @@ use super::batch::BatchOp;
 use super::case_number::{CaseNumber, date_prefix};
 use super::error::{StoreError, printable_key};
 use super::keys;
-use super::records::{Facets, HistoryEntry, IntakeOutcome, StoredAppeal};
-use crate::appeal::Appeal;
+use super::records::{Facets, HistoryEntry, IntakeOutcome, PreparedIntake, StoredAppeal};
 use crate::decision::RoutingDecision;
 use crate::ids::AppealId;
 
@@ -127,11 +126,10 @@ pub(crate) fn decode_id(table: &str, key: &[u8], bytes: &[u8]) -> Result<AppealI
 /// Takes one appeal in, or finds it already taken in under its intake key.
 pub(crate) fn intake(
     staging: &mut Staging<'_>,
-    appeal: &Appeal,
-    decision: &RoutingDecision,
+    prepared: &PreparedIntake,
 ) -> Result<IntakeOutcome, StoreError> {
-    let intake_key = appeal.intake_key();
-    let id = &appeal.id;
+    let intake_key = &prepared.intake_key;
+    let id = &prepared.id;
 
     // A retry of a stored intake key gets the first intake's ids and writes nothing.
     if let Some(bytes) = staging.get(keys::INTAKE_KEYS, intake_key.as_bytes())? {
@@ -151,21 +149,21 @@ pub(crate) fn intake(
         return Err(StoreError::IdConflict {
             id: id.clone(),
             stored_key: stored.appeal.intake_key(),
-            new_key: intake_key,
+            new_key: intake_key.clone(),
         });
     }
 
     // The case number: the next of the receive date's sequence, skipping any number taken.
-    let date = date_prefix(appeal.received_at);
+    let date = date_prefix(prepared.received_at);
     let sequence_key = keys::case_sequence(&date);
     let mut sequence = staging.get_u64(keys::COUNTERS, &sequence_key)? + 1;
-    let mut case_number = CaseNumber::new(appeal.received_at, sequence);
+    let mut case_number = CaseNumber::new(prepared.received_at, sequence);
     while staging
         .get(keys::CASE_NUMBERS, case_number.as_str().as_bytes())?
         .is_some()
     {
         sequence += 1;
-        case_number = CaseNumber::new(appeal.received_at, sequence);
+        case_number = CaseNumber::new(prepared.received_at, sequence);
     }
     staging.put(keys::COUNTERS, sequence_key, sequence.to_be_bytes());
     let count = staging.get_u64(keys::COUNTERS, keys::APPEAL_COUNT)? + 1;
@@ -173,13 +171,17 @@ pub(crate) fn intake(
 
     // The records and their lookups.
     let id_bytes = id.as_str().as_bytes().to_vec();
-    let stored = StoredAppeal {
-        case_number: case_number.clone(),
-        appeal: appeal.clone(),
-    };
-    staging.put_json(keys::APPEALS, id_bytes.clone(), &stored)?;
-    staging.put_json(keys::DECISIONS, id_bytes.clone(), decision)?;
-    staging.put(keys::INTAKE_KEYS, intake_key.into_bytes(), id_bytes.clone());
+    staging.put(
+        keys::APPEALS,
+        id_bytes.clone(),
+        prepared.stored_json(&case_number),
+    );
+    staging.put(
+        keys::DECISIONS,
+        id_bytes.clone(),
+        prepared.decision_json.clone(),
+    );
+    staging.put(keys::INTAKE_KEYS, intake_key.as_bytes(), id_bytes.clone());
     staging.put(
         keys::CASE_NUMBERS,
         case_number.as_str().as_bytes(),
@@ -187,13 +189,12 @@ pub(crate) fn intake(
     );
 
     // The list indexes and the accepted (受理) entry of the history.
-    let facets = Facets::of(appeal, decision);
-    write_indexes(staging, id, &facets)?;
+    write_indexes(staging, id, &prepared.facets)?;
     append_history(
         staging,
         id,
         HistoryEntry {
-            at: appeal.received_at,
+            at: prepared.received_at,
             actor: "gateway".to_string(),
             action: "accepted".to_string(),
             note: Some(format!("受理，工单号 {case_number}")),
@@ -274,11 +275,10 @@ fn replace_decision(
             operation: "replacing the routing decision",
         });
     };
-    let appeal = stored_appeal(staging, id)?.appeal;
     for (table, index_key) in index_entries(id, &old) {
         staging.delete(table, index_key);
     }
-    write_indexes(staging, id, &Facets::of(&appeal, decision))?;
+    write_indexes(staging, id, &old.rerouted(decision))?;
     staging.put_json(keys::DECISIONS, key.to_vec(), decision)
 }
 

@@ -12,9 +12,7 @@ use super::apply::{self, Staging};
 use super::backend::{ChangeSet, StorageBackend};
 use super::batch::BatchOp;
 use super::error::StoreError;
-use super::records::IntakeOutcome;
-use crate::appeal::Appeal;
-use crate::decision::RoutingDecision;
+use super::records::{IntakeOutcome, PreparedIntake};
 
 /// Where the answer to one write goes: a blocked thread or an awaiting task.
 pub(crate) enum Reply<T> {
@@ -39,8 +37,7 @@ impl<T> Reply<T> {
 /// One write queued for the writer.
 pub(crate) enum Job {
     Intake {
-        appeal: Box<Appeal>,
-        decision: Box<RoutingDecision>,
+        prepared: Box<PreparedIntake>,
         reply: Reply<IntakeOutcome>,
     },
     Batch {
@@ -133,11 +130,9 @@ fn commit_batch(backend: &dyn StorageBackend, batch: Vec<Job>) {
     for job in batch {
         let mut staging = Staging::new(backend, &changes);
         let answer = match job {
-            Job::Intake {
-                appeal,
-                decision,
-                reply,
-            } => Answer::Intake(reply, apply::intake(&mut staging, &appeal, &decision)),
+            Job::Intake { prepared, reply } => {
+                Answer::Intake(reply, apply::intake(&mut staging, &prepared))
+            }
             Job::Batch { ops, reply } => Answer::Batch(reply, apply::batch(&mut staging, &ops)),
             Job::Attachment {
                 sha256,

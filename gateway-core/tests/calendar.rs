@@ -285,3 +285,57 @@ fn the_same_year_twice_is_refused() {
         "{error}"
     );
 }
+
+mod properties {
+    use super::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    fn start() -> impl Strategy<Value = DateTime<Utc>> {
+        // Any minute from 1 January 2025 to mid-November 2026, so every count stays in 2026.
+        (0i64..(680 * 24 * 60))
+            .prop_map(|minutes| at("2025-01-01T00:00:00+08:00") + Duration::minutes(minutes))
+    }
+
+    proptest! {
+        #[test]
+        fn a_deadline_ends_a_working_day_and_counts_back_to_n(start in start(), n in 1u32..20) {
+            let calendar = calendar();
+            let deadline = calendar.add_working_days(start, n).unwrap();
+            prop_assert!(calendar.is_working_day(day_of(deadline)).unwrap());
+            prop_assert_eq!(calendar.working_days_between(start, deadline).unwrap(), i64::from(n));
+            prop_assert!(deadline > start);
+            // One more working day always ends later.
+            prop_assert!(calendar.add_working_days(start, n + 1).unwrap() > deadline);
+        }
+
+        #[test]
+        fn shifting_there_and_back_returns_to_a_working_day_deadline(start in start(), k in -10i64..10) {
+            let calendar = calendar();
+            let deadline = calendar.add_working_days(start, 12).unwrap();
+            let there = calendar.shift_instant(deadline, k).unwrap();
+            prop_assert_eq!(calendar.shift_instant(there, -k).unwrap(), deadline);
+            prop_assert_eq!(calendar.working_days_between(deadline, there).unwrap(), k);
+        }
+
+        #[test]
+        fn any_calendar_text_is_an_answer_or_an_error_never_a_panic(text in "\\PC{0,300}") {
+            let _ = WorkingCalendar::from_sources([("fuzz.toml", text.as_str())]);
+        }
+
+        #[test]
+        fn odd_years_and_dates_are_refused_cleanly(
+            year in any::<i32>(),
+            first in "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            last in "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            make_up in "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        ) {
+            let text = format!(
+                "year = {year}\nnotice = \"n\"\nnotice_date = \"2024-11-12\"\n[[holidays]]\n\
+                 name = \"x\"\nfirst_day_off = \"{first}\"\nlast_day_off = \"{last}\"\n\
+                 make_up_working_days = [\"{make_up}\"]\n"
+            );
+            let _ = WorkingCalendar::from_sources([("fuzz.toml", text.as_str())]);
+        }
+    }
+}

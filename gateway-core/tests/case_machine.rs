@@ -702,3 +702,38 @@ fn config_refuses_unknown_fields_and_bad_values() {
     assert_eq!(config.supervision.steps.len(), 4);
     config.build().unwrap();
 }
+
+#[test]
+fn commands_read_from_json_as_the_daemon_receives_them() {
+    let f = Fixture::new();
+    let mut case = f.open(Kind::Report, &[], "2025-09-30T10:00:00+08:00");
+    let json = r#"{
+        "at": "2025-09-30T11:00:00+08:00",
+        "actor": {"role": "unit", "id": "market-supervision"},
+        "action": {"type": "return", "reason": "不属于本单位职责"}
+    }"#;
+    let command: Command = serde_json::from_str(json).unwrap();
+    f.apply(
+        &mut case,
+        "2025-09-30T10:30:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
+    case.apply(command, &f.calendar, &f.policy).unwrap();
+    assert_eq!(case.state(), CaseState::Returned);
+    let entry = case.history().last().unwrap();
+    assert_eq!(entry.action.reason(), Some("不属于本单位职责"));
+    assert_eq!(entry.actor, lead());
+
+    let supervisor_json = r#"{"role": "supervisor", "id": "0107"}"#;
+    assert_eq!(
+        serde_json::from_str::<Actor>(supervisor_json).unwrap(),
+        supervisor()
+    );
+    let system_json = r#"{"role": "system"}"#;
+    assert_eq!(
+        serde_json::from_str::<Actor>(system_json).unwrap(),
+        Actor::System
+    );
+}

@@ -64,6 +64,14 @@ impl YearFile {
             problem,
         };
 
+        // A year the hotline can meet; this also keeps the date arithmetic below in range.
+        if !(1990..=2200).contains(&self.year) {
+            return Err(invalid(format!(
+                "year {} is not a year between 1990 and 2200",
+                self.year
+            )));
+        }
+
         // The notice date comes before the year it announces.
         let notice_date =
             parse_date(&self.notice_date).map_err(|p| invalid(format!("notice_date: {p}")))?;

@@ -130,3 +130,31 @@ pub enum Effect {
     /// Ask the citizen about the result (回访).
     FollowUp,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_midnight_deadline_reads_as_24_00_of_its_day() {
+        let deadline = DateTime::parse_from_rfc3339("2025-10-15T00:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = Notice::NewCase { deadline }.chinese();
+        assert_eq!(text, "新工单，请及时签收，办理时限至2025年10月14日 24:00");
+    }
+
+    #[test]
+    fn an_hours_deadline_reads_in_beijing_time() {
+        let deadline = DateTime::parse_from_rfc3339("2025-10-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = Notice::Supervision {
+            step: "reminder".into(),
+            level: SupervisionLevel::Reminder,
+            deadline,
+        }
+        .chinese();
+        assert_eq!(text, "催办：办理时限2025年10月01日 20:00");
+    }
+}

@@ -67,7 +67,7 @@ pub struct StepConfig {
 
 /// The supervision steps as written in config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct SupervisionConfig {
     /// The steps, weakest first. Default: warning 1 working day before the deadline, reminder
     /// at the deadline, supervisor notice 1 working day after, formal supervision 3 after.

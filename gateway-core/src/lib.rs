@@ -6,6 +6,9 @@
 //! It knows nothing of wire formats (that is `channel-adapters`) nor of rule files (that is
 //! `routing-rules`).
 //!
+//! After routing, [`case`] tracks each case (工单) from dispatch to closing: states, history,
+//! deadlines and supervision steps, counted on the working-day [`calendar`] (工作日 / 调休).
+//!
 //! ```
 //! use gateway_core::{Appeal, Channel};
 //!

@@ -44,6 +44,17 @@ pub enum EmailOutcome {
     },
 }
 
+impl EmailOutcome {
+    /// The id the message is known by: its Message-ID, or `sha256:…` when it had none.
+    pub fn message_id(&self) -> Option<&str> {
+        match self {
+            EmailOutcome::NewAppeal(new) => Some(&new.appeal.channel_message_id),
+            EmailOutcome::CaseReply { reply, .. } => Some(&reply.appeal.channel_message_id),
+            EmailOutcome::NotAnAppeal { message_id, .. } => message_id.as_deref(),
+        }
+    }
+}
+
 /// Parses `raw` and decides what it is; `lookup` answers which Message-IDs the gateway sent.
 pub fn intake_email(raw: &[u8], lookup: &dyn ThreadLookup) -> EmailOutcome {
     let parsed = parse_email(raw);

@@ -24,6 +24,7 @@ pub mod ack;
 pub mod charset;
 pub mod classify;
 pub mod header_repair;
+pub mod imap;
 pub mod intake;
 pub mod parse;
 pub mod quote;

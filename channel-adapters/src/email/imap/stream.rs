@@ -1,0 +1,85 @@
+//! The byte stream under an IMAP session: plain TCP on loopback, TLS (rustls) elsewhere.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+/// A connection to the IMAP server.
+#[derive(Debug)]
+pub enum ImapStream {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// A TLS client trusting the Mozilla roots, with the ring provider chosen explicitly so that
+/// another crate enabling a second provider cannot make the choice ambiguous.
+pub(crate) fn tls_connector() -> Result<TlsConnector, String> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// Wraps `tcp` in TLS for `host`.
+pub(crate) async fn wrap_tls(tcp: TcpStream, host: &str) -> Result<ImapStream, String> {
+    let name = ServerName::try_from(host.to_string()).map_err(|error| error.to_string())?;
+    let stream = tls_connector()?
+        .connect(name, tcp)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(ImapStream::Tls(Box::new(stream)))
+}
+
+impl AsyncRead for ImapStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            ImapStream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for ImapStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            ImapStream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            ImapStream::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            ImapStream::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            ImapStream::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}

@@ -293,7 +293,7 @@ proptest! {
                             prop_assert_eq!(*to, case.deadline().due_at);
                         }
                     }
-                    if case.deadline() != before.deadline() {
+                    if case.deadline().due_at != before.deadline().due_at {
                         let reported = effects.iter().any(|e| matches!(e, Effect::DeadlineMoved { .. }));
                         prop_assert!(reported, "{} moved the deadline silently", action.name());
                     }

@@ -415,13 +415,13 @@ impl Case {
                             .map_err(calendar_error)?;
                         calendar.shift_instant(from, lost).map_err(calendar_error)?
                     }
-                    DeadlineBasis::Hours(_) => from
-                        .checked_add_signed(at - pause.since)
-                        .ok_or_else(|| {
+                    DeadlineBasis::Hours(_) => {
+                        from.checked_add_signed(at - pause.since).ok_or_else(|| {
                             calendar_error(CalendarError::OutOfRange {
                                 what: format!("the deadline {from} moved by the wait"),
                             })
-                        })?,
+                        })?
+                    }
                 };
                 if to == from {
                     return Ok(Vec::new());

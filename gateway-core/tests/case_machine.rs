@@ -525,6 +525,11 @@ fn resolve_follow_up_and_reopen_on_dissatisfaction() {
         .unwrap();
     assert_eq!(effects, vec![Effect::FollowUp]);
     assert_eq!(case.state(), CaseState::Resolved);
+    assert_eq!(
+        case.resolved_on_time(),
+        Some(true),
+        "resolved before 24:00 on 14 October"
+    );
 
     // Dissatisfied: back to the same unit, with a fresh period from the rating.
     let effects = f
@@ -736,4 +741,30 @@ fn commands_read_from_json_as_the_daemon_receives_them() {
         serde_json::from_str::<Actor>(system_json).unwrap(),
         Actor::System
     );
+}
+
+#[test]
+fn a_late_resolution_is_not_on_time() {
+    let f = Fixture::new();
+    let mut case = f.open(Kind::Consultation, &[], "2025-09-30T10:00:00+08:00");
+    assert_eq!(case.resolved_on_time(), None);
+    f.apply(
+        &mut case,
+        "2025-10-09T09:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
+    // Due 24:00 on 10 October; resolved on the make-up Saturday 11 October.
+    f.apply(
+        &mut case,
+        "2025-10-11T09:00:00+08:00",
+        lead(),
+        Action::Resolve {
+            result: reason("已答复"),
+            citizen_informed_by: ReplyMethod::Sms,
+        },
+    )
+    .unwrap();
+    assert_eq!(case.resolved_on_time(), Some(false));
 }

@@ -207,6 +207,16 @@ impl Case {
         &self.history
     }
 
+    /// Whether the latest resolution (办结) came by the deadline then in force, for the
+    /// on-time resolution rate (按期办结率); `None` if the case was never resolved.
+    pub fn resolved_on_time(&self) -> Option<bool> {
+        self.history
+            .iter()
+            .rev()
+            .find(|entry| matches!(entry.action, Action::Resolve { .. }))
+            .map(|entry| entry.at <= entry.deadline)
+    }
+
     /// Applies one command. On success exactly one history entry is appended and the effects
     /// to carry out are returned; on error the case is unchanged.
     pub fn apply(

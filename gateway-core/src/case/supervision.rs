@@ -133,6 +133,9 @@ impl SupervisionStep {
 }
 
 /// The running supervision plan.
+// Limitation: one list of steps serves every case. An urgent (hours) case gets the same
+// working-day offsets unless the plan uses `offset_hours`, so a warning one working day
+// before a 24-hour deadline is due as soon as the case opens.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SupervisionPlan {
     steps: Vec<SupervisionStep>,

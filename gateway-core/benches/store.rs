@@ -18,6 +18,8 @@ use store_support::{appeal, backends, config, decision, texts};
 
 const OPEN_ENV: &str = "STORE_BENCH_OPEN";
 const ROUNDS: usize = 3;
+/// Concurrent writers filling the large store: many, so that batches are large.
+const FILL_WRITERS: usize = 512;
 const UNITS: [&str; 6] = [
     "market-supervision",
     "housing",
@@ -74,7 +76,7 @@ fn main() {
         let fill_seconds = fill_started.elapsed().as_secs_f64();
         let size_bytes = disk_bytes(&cfg.path);
         println!(
-            "{}: filled {stored} appeals in {fill_seconds:.1}s ({:.0}/s, 64 writers), {:.0} MiB on disk",
+            "{}: filled {stored} appeals in {fill_seconds:.1}s ({:.0}/s, {FILL_WRITERS} writers), {:.0} MiB on disk",
             backend.as_str(),
             stored as f64 / fill_seconds,
             size_bytes as f64 / 1048576.0
@@ -184,7 +186,7 @@ fn fill(
     let mut cfg = cfg.clone();
     cfg.max_batch = 1024;
     let store = AppealStore::open(&cfg).expect("the store opens");
-    runtime.block_on(write(&store, 64, stored, "fill", texts));
+    runtime.block_on(write(&store, FILL_WRITERS, stored, "fill", texts));
     store.close();
 }
 

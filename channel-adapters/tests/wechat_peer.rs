@@ -34,22 +34,43 @@ fn pushes_encrypted_by_wechatpy_decrypt_and_verify_here_at_every_pad() {
         let content = format!("玉壶镇东樟村路灯坏了{}", "a".repeat(extra));
         let xml = inbound_text(&content, 24500000000000000 + i as u64);
         let nonce = format!("{}", 1320562132 + i);
-        let answer = support::run_peer("wechat_peer.py", &["encrypt"], &peer_request(&xml, &nonce, "1735700001"))
-            .expect("wechatpy encrypts");
+        let answer = support::run_peer(
+            "wechat_peer.py",
+            &["encrypt"],
+            &peer_request(&xml, &nonce, "1735700001"),
+        )
+        .expect("wechatpy encrypts");
         let encrypt = answer["encrypt"].as_str().unwrap();
-        let body = format!("<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+        let body = format!(
+            "<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        );
         let request = support::wechat_push(TOKEN, "1735700001", &nonce, &body, Some(encrypt));
         // Our signatures are the ones wechatpy computed.
-        assert!(request.url.contains(answer["msg_signature"].as_str().unwrap()));
+        assert!(
+            request
+                .url
+                .contains(answer["msg_signature"].as_str().unwrap())
+        );
         assert!(request.url.contains(answer["signature"].as_str().unwrap()));
-        let push = adapter.parse_push(&request).unwrap_or_else(|e| panic!("push {i} refused: {e}"));
+        let push = adapter
+            .parse_push(&request)
+            .unwrap_or_else(|e| panic!("push {i} refused: {e}"));
         let appeal = push.items[0].as_appeal().unwrap();
         assert_eq!(appeal.body, content);
-        assert_eq!(appeal.channel_message_id, (24500000000000000 + i as u64).to_string());
+        assert_eq!(
+            appeal.channel_message_id,
+            (24500000000000000 + i as u64).to_string()
+        );
         pads.insert(adapter.crypto().unwrap().decrypt(encrypt).unwrap().pad);
     }
-    assert!(pads.iter().any(|&p| p > 16), "no pad above 16 was exercised: {pads:?}");
-    assert!(pads.iter().any(|&p| p <= 16), "no pad of 16 or less was exercised: {pads:?}");
+    assert!(
+        pads.iter().any(|&p| p > 16),
+        "no pad above 16 was exercised: {pads:?}"
+    );
+    assert!(
+        pads.iter().any(|&p| p <= 16),
+        "no pad of 16 or less was exercised: {pads:?}"
+    );
 }
 
 #[test]
@@ -59,21 +80,44 @@ fn our_encrypted_passive_reply_decrypts_and_verifies_in_wechatpy() {
         .build()
         .unwrap();
     let xml = inbound_text("楼下餐馆油烟太大", 24500000000000099);
-    let answer = support::run_peer("wechat_peer.py", &["encrypt"], &peer_request(&xml, "77", "1735700001")).unwrap();
+    let answer = support::run_peer(
+        "wechat_peer.py",
+        &["encrypt"],
+        &peer_request(&xml, "77", "1735700001"),
+    )
+    .unwrap();
     let encrypt = answer["encrypt"].as_str().unwrap();
-    let body = format!("<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
-    let push = adapter.parse_push(&support::wechat_push(TOKEN, "1735700001", "77", &body, Some(encrypt))).unwrap();
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    );
+    let push = adapter
+        .parse_push(&support::wechat_push(
+            TOKEN,
+            "1735700001",
+            "77",
+            &body,
+            Some(encrypt),
+        ))
+        .unwrap();
 
     let reply = adapter.reply(&push, &[support::outcome("2025-000321", None)]);
     let request = json!({"token": TOKEN, "encoding_aes_key": KEY, "app_id": APP_ID, "reply": reply.body_text()});
-    let decrypted = support::run_peer("wechat_peer.py", &["decrypt"], &request).expect("wechatpy accepts our reply");
+    let decrypted = support::run_peer("wechat_peer.py", &["decrypt"], &request)
+        .expect("wechatpy accepts our reply");
     let plain = decrypted["xml"].as_str().unwrap();
-    assert!(plain.contains("<ToUserName><![CDATA[oCitizenOpenId000000000000]]></ToUserName>"), "{plain}");
+    assert!(
+        plain.contains("<ToUserName><![CDATA[oCitizenOpenId000000000000]]></ToUserName>"),
+        "{plain}"
+    );
     assert!(plain.contains("2025-000321"), "{plain}");
 
     // A reply whose signature was tampered with is refused by wechatpy.
-    let tampered = reply.body_text().replacen("<MsgSignature><![CDATA[", "<MsgSignature><![CDATA[0", 1);
-    let request = json!({"token": TOKEN, "encoding_aes_key": KEY, "app_id": APP_ID, "reply": tampered});
+    let tampered =
+        reply
+            .body_text()
+            .replacen("<MsgSignature><![CDATA[", "<MsgSignature><![CDATA[0", 1);
+    let request =
+        json!({"token": TOKEN, "encoding_aes_key": KEY, "app_id": APP_ID, "reply": tampered});
     let refusal = support::run_peer("wechat_peer.py", &["decrypt"], &request).unwrap_err();
     assert!(refusal.contains("Signature"), "{refusal}");
 }
@@ -85,11 +129,22 @@ fn a_push_encrypted_by_wechatpy_for_another_account_is_refused() {
         .build()
         .unwrap();
     let xml = inbound_text("测试", 1);
-    let answer = support::run_peer("wechat_peer.py", &["encrypt"], &peer_request(&xml, "5", "1735700001")).unwrap();
+    let answer = support::run_peer(
+        "wechat_peer.py",
+        &["encrypt"],
+        &peer_request(&xml, "5", "1735700001"),
+    )
+    .unwrap();
     let encrypt = answer["encrypt"].as_str().unwrap();
     let body = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
     let error = adapter
-        .parse_push(&support::wechat_push(TOKEN, "1735700001", "5", &body, Some(encrypt)))
+        .parse_push(&support::wechat_push(
+            TOKEN,
+            "1735700001",
+            "5",
+            &body,
+            Some(encrypt),
+        ))
         .unwrap_err();
     assert_eq!(error.status(), 403);
     assert!(error.to_string().contains(APP_ID), "{error}");

@@ -141,7 +141,7 @@ impl CtiAdapter {
     fn is_blocked(&self, from: Option<&str>) -> bool {
         let Some(from) = from else { return false };
         let number = normalize_phone(from).unwrap_or_else(|_| from.trim().to_string());
-        self.blocked.iter().any(|b| *b == number)
+        self.blocked.contains(&number)
     }
 
     fn call_back_entry(&self, call: &CallEvent) -> Option<CallBackEntry> {
@@ -195,12 +195,11 @@ impl CtiAdapter {
 
         // The caller: a withheld number stays anonymous, a malformed one is flagged.
         let mut citizen = Citizen::default();
-        if let Some(from) = optional(map, "from")? {
-            if !from.eq_ignore_ascii_case("anonymous") {
-                match normalize_phone(&from) {
-                    Ok(phone) => citizen.phone = Some(phone),
-                    Err(problem) => builder = builder.flag("from", problem, Some(from)),
-                }
+        let caller = optional(map, "from")?.filter(|from| !from.eq_ignore_ascii_case("anonymous"));
+        if let Some(from) = caller {
+            match normalize_phone(&from) {
+                Ok(phone) => citizen.phone = Some(phone),
+                Err(problem) => builder = builder.flag("from", problem, Some(from)),
             }
         }
         if let Some(name) = optional(map, "callerName")? {

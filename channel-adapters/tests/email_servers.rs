@@ -120,14 +120,30 @@ fn unique_mailbox(test: &str) -> String {
 }
 
 async fn login(host: &str, port: u16, user: &str, password: &str) -> Session<TcpStream> {
-    let tcp = TcpStream::connect((host, port)).await.expect("imap server accepts");
+    let tcp = TcpStream::connect((host, port))
+        .await
+        .expect("imap server accepts");
     let mut client = async_imap::Client::new(tcp);
-    client.read_response().await.expect("greeting").expect("greeting");
-    client.login(user, password).await.map_err(|(e, _)| e).expect("test login")
+    client
+        .read_response()
+        .await
+        .expect("greeting")
+        .expect("greeting");
+    client
+        .login(user, password)
+        .await
+        .map_err(|(e, _)| e)
+        .expect("test login")
 }
 
 async fn admin(servers: &Servers) -> Session<TcpStream> {
-    login(&servers.imap_host, servers.imap_port, &servers.user, &servers.password).await
+    login(
+        &servers.imap_host,
+        servers.imap_port,
+        &servers.user,
+        &servers.password,
+    )
+    .await
 }
 
 /// A citizen's message in GBK with a subject cut inside a character, as real clients send.
@@ -158,7 +174,11 @@ async fn append_all(session: &mut Session<TcpStream>, mailbox: &str, messages: &
     }
 }
 
-async fn receive(rx: &mut mpsc::Receiver<FetchedMail>, count: usize, within: Duration) -> Vec<FetchedMail> {
+async fn receive(
+    rx: &mut mpsc::Receiver<FetchedMail>,
+    count: usize,
+    within: Duration,
+) -> Vec<FetchedMail> {
     let mut got = Vec::new();
     let deadline = tokio::time::Instant::now() + within;
     while got.len() < count {
@@ -171,7 +191,10 @@ async fn receive(rx: &mut mpsc::Receiver<FetchedMail>, count: usize, within: Dur
 }
 
 fn message_id(mail: &FetchedMail) -> String {
-    mail.outcome.message_id().expect("test mail has an id").to_string()
+    mail.outcome
+        .message_id()
+        .expect("test mail has an id")
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,7 +207,12 @@ async fn appended_messages_come_out_parsed_and_flagged_seen() {
     let mut session = admin(&servers).await;
     session.create(&mailbox).await.expect("CREATE test mailbox");
     let tag = mailbox.clone();
-    append_all(&mut session, &mailbox, &[citizen_mail(1, &tag), citizen_mail(2, &tag)]).await;
+    append_all(
+        &mut session,
+        &mailbox,
+        &[citizen_mail(1, &tag), citizen_mail(2, &tag)],
+    )
+    .await;
 
     // Start the watcher; two messages wait, a third arrives while it idles.
     let (tx, mut rx) = mpsc::channel(16);
@@ -201,7 +229,11 @@ async fn appended_messages_come_out_parsed_and_flagged_seen() {
     assert_eq!(first.len(), 2, "both waiting messages were taken in");
     append_all(&mut session, &mailbox, &[citizen_mail(3, &tag)]).await;
     let third = receive(&mut rx, 1, Duration::from_secs(20)).await;
-    assert_eq!(third.len(), 1, "a message appended during IDLE was taken in");
+    assert_eq!(
+        third.len(),
+        1,
+        "a message appended during IDLE was taken in"
+    );
 
     // Every one is a decoded appeal, in UID order.
     let all: Vec<FetchedMail> = first.into_iter().chain(third).collect();
@@ -210,15 +242,27 @@ async fn appended_messages_come_out_parsed_and_flagged_seen() {
             panic!("uid {} is not a new appeal: {:?}", mail.uid, mail.outcome);
         };
         assert_eq!(new.appeal.title.as_deref(), Some("路灯不亮了"));
-        assert!(new.appeal.body.contains(&format!("第{}封：大峃镇路灯不亮了", i + 1)), "{}", new.appeal.body);
+        assert!(
+            new.appeal
+                .body
+                .contains(&format!("第{}封：大峃镇路灯不亮了", i + 1)),
+            "{}",
+            new.appeal.body
+        );
         assert_eq!(new.appeal.citizen.name.as_deref(), Some("张三"));
-        assert_eq!(new.appeal.channel_message_id, format!("{tag}-{}@example.org", i + 1));
+        assert_eq!(
+            new.appeal.channel_message_id,
+            format!("{tag}-{}@example.org", i + 1)
+        );
     }
     assert!(all.windows(2).all(|w| w[0].uid < w[1].uid));
 
     // Taken-in mail carries \Seen on the server.
     stop.send(true).expect("watcher listens");
-    tokio::time::timeout(Duration::from_secs(20), task).await.expect("watcher stops").expect("no panic");
+    tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("watcher stops")
+        .expect("no panic");
     session.select(&mailbox).await.expect("SELECT");
     let seen = session.uid_search("SEEN").await.expect("SEARCH SEEN");
     assert_eq!(seen.len(), 3, "all three flagged \\Seen");
@@ -232,7 +276,10 @@ struct SlowSink(mpsc::Sender<FetchedMail>);
 impl MailSink for SlowSink {
     async fn deliver(&self, mail: FetchedMail) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(400)).await;
-        self.0.send(mail).await.map_err(|_| "receiver closed".to_string())
+        self.0
+            .send(mail)
+            .await
+            .map_err(|_| "receiver closed".to_string())
     }
 }
 
@@ -275,7 +322,10 @@ async fn server_restart_mid_run_loses_and_doubles_nothing() {
         .status()
         .await
         .expect("restart script runs");
-    assert!(status.success(), "scripts/mail-servers.sh restart succeeded");
+    assert!(
+        status.success(),
+        "scripts/mail-servers.sh restart succeeded"
+    );
     let delivered_by_restart = early.len() + rx.len();
     assert!(
         delivered_by_restart < 12,
@@ -291,19 +341,33 @@ async fn server_restart_mid_run_loses_and_doubles_nothing() {
     // Every message exactly once.
     let all: Vec<String> = early.iter().chain(&rest).map(message_id).collect();
     let unique: HashSet<&String> = all.iter().collect();
-    assert_eq!(unique.len(), all.len(), "no message delivered twice: {all:?}");
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "no message delivered twice: {all:?}"
+    );
     let expected: HashSet<String> = (1..=15).map(|n| format!("{tag}-{n}@example.org")).collect();
     let got: HashSet<String> = all.into_iter().collect();
     assert_eq!(got, expected, "every message delivered");
     let extra = receive(&mut rx, 1, Duration::from_secs(3)).await;
-    assert!(extra.is_empty(), "nothing more arrives: {:?}", extra.iter().map(message_id).collect::<Vec<_>>());
+    assert!(
+        extra.is_empty(),
+        "nothing more arrives: {:?}",
+        extra.iter().map(message_id).collect::<Vec<_>>()
+    );
 
     stop.send(true).expect("watcher listens");
-    tokio::time::timeout(Duration::from_secs(30), task).await.expect("watcher stops").expect("no panic");
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("watcher stops")
+        .expect("no panic");
     let mark = progress.load(&mailbox).expect("progress saved");
     session.select(&mailbox).await.expect("SELECT");
     let uids = session.uid_search("ALL").await.expect("SEARCH ALL");
-    assert_eq!(mark.last_uid, uids.iter().copied().max().expect("mail present"));
+    assert_eq!(
+        mark.last_uid,
+        uids.iter().copied().max().expect("mail present")
+    );
     let _ = session.logout().await;
 }
 
@@ -317,13 +381,28 @@ async fn changed_uidvalidity_resyncs_and_dedupes_by_message_id() {
     let tag = mailbox.clone();
     let mut session = admin(&servers).await;
     session.create(&mailbox).await.expect("CREATE test mailbox");
-    append_all(&mut session, &mailbox, &[citizen_mail(1, &tag), citizen_mail(2, &tag), citizen_mail(3, &tag)]).await;
+    append_all(
+        &mut session,
+        &mailbox,
+        &[
+            citizen_mail(1, &tag),
+            citizen_mail(2, &tag),
+            citizen_mail(3, &tag),
+        ],
+    )
+    .await;
     let selected = session.select(&mailbox).await.expect("SELECT");
     let validity = selected.uid_validity.expect("dovecot reports uidvalidity");
 
     // Progress from an older incarnation of the mailbox: other UIDVALIDITY, UIDs beyond these.
     let progress = Arc::new(MemoryProgress::new());
-    progress.save(&mailbox, MailboxProgress { uid_validity: validity.wrapping_sub(1), last_uid: 500 });
+    progress.save(
+        &mailbox,
+        MailboxProgress {
+            uid_validity: validity.wrapping_sub(1),
+            last_uid: 500,
+        },
+    );
     progress.remember_taken_in(&format!("{tag}-1@example.org"));
     progress.remember_taken_in(&format!("{tag}-3@example.org"));
 
@@ -339,16 +418,30 @@ async fn changed_uidvalidity_resyncs_and_dedupes_by_message_id() {
     let task = tokio::spawn(watcher.run(shutdown));
     let got = receive(&mut rx, 3, Duration::from_secs(15)).await;
     stop.send(true).expect("watcher listens");
-    tokio::time::timeout(Duration::from_secs(20), task).await.expect("watcher stops").expect("no panic");
+    tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("watcher stops")
+        .expect("no panic");
 
     let ids: Vec<String> = got.iter().map(message_id).collect();
-    assert_eq!(ids, [format!("{tag}-2@example.org")], "only the message not taken in before");
+    assert_eq!(
+        ids,
+        [format!("{tag}-2@example.org")],
+        "only the message not taken in before"
+    );
     let mark = progress.load(&mailbox).expect("progress saved");
     assert_eq!(mark.uid_validity, validity);
     assert_eq!(mark.last_uid, 3);
-    session.select(&mailbox).await.expect("SELECT again to see other sessions' flags");
+    session
+        .select(&mailbox)
+        .await
+        .expect("SELECT again to see other sessions' flags");
     let seen = session.uid_search("SEEN").await.expect("SEARCH SEEN");
-    assert_eq!(seen.len(), 3, "duplicates are flagged too, so they are not seen again");
+    assert_eq!(
+        seen.len(),
+        3,
+        "duplicates are flagged too, so they are not seen again"
+    );
     let _ = session.logout().await;
 }
 
@@ -364,12 +457,23 @@ async fn taken_in_mail_can_be_moved_to_a_folder() {
     let mut session = admin(&servers).await;
     session.create(&mailbox).await.expect("CREATE source");
     session.create(&folder).await.expect("CREATE destination");
-    append_all(&mut session, &mailbox, &[citizen_mail(1, &tag), citizen_mail(2, &tag)]).await;
+    append_all(
+        &mut session,
+        &mailbox,
+        &[citizen_mail(1, &tag), citizen_mail(2, &tag)],
+    )
+    .await;
 
     let (tx, mut rx) = mpsc::channel(16);
     let (stop, shutdown) = watch::channel(false);
     let watcher = ImapWatcher::new(
-        imap_config(&servers, &mailbox, AfterIntake::Move { folder: folder.clone() }),
+        imap_config(
+            &servers,
+            &mailbox,
+            AfterIntake::Move {
+                folder: folder.clone(),
+            },
+        ),
         mailbox.clone(),
         Arc::new(MemoryProgress::new()),
         Arc::new(NoSentMessages),
@@ -379,7 +483,10 @@ async fn taken_in_mail_can_be_moved_to_a_folder() {
     let got = receive(&mut rx, 2, Duration::from_secs(15)).await;
     assert_eq!(got.len(), 2);
     stop.send(true).expect("watcher listens");
-    tokio::time::timeout(Duration::from_secs(20), task).await.expect("watcher stops").expect("no panic");
+    tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("watcher stops")
+        .expect("no panic");
 
     let source = session.select(&mailbox).await.expect("SELECT source");
     assert_eq!(source.exists, 0, "source mailbox emptied");
@@ -390,7 +497,8 @@ async fn taken_in_mail_can_be_moved_to_a_folder() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
-    let Some(servers) = servers("acknowledgement_arrives_in_chinese_and_threads_with_the_reply") else {
+    let Some(servers) = servers("acknowledgement_arrives_in_chinese_and_threads_with_the_reply")
+    else {
         return;
     };
     let _shared = RESTART_LOCK.read().await;
@@ -425,15 +533,27 @@ async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
     }
     .build()
     .expect("smtp transport");
-    sender.send(&mail).await.expect("smtp server accepts the acknowledgement");
+    sender
+        .send(&mail)
+        .await
+        .expect("smtp server accepts the acknowledgement");
 
     // It lands in the citizen's mailbox; find it by its Message-ID.
-    let mut citizen = login(&servers.imap_host, servers.imap_port, &servers.citizen_user, &servers.citizen_password).await;
+    let mut citizen = login(
+        &servers.imap_host,
+        servers.imap_port,
+        &servers.citizen_user,
+        &servers.citizen_password,
+    )
+    .await;
     let wanted = format!("{tag}@wencheng.example.gov.cn");
     let mut raw = None;
     for _ in 0..50 {
         citizen.select("INBOX").await.expect("SELECT INBOX");
-        let found = citizen.uid_search(format!("HEADER Message-ID \"{wanted}\"")).await.expect("SEARCH");
+        let found = citizen
+            .uid_search(format!("HEADER Message-ID \"{wanted}\""))
+            .await
+            .expect("SEARCH");
         if let Some(uid) = found.into_iter().next() {
             let fetched: Vec<_> = citizen
                 .uid_fetch(uid.to_string(), "BODY.PEEK[]")
@@ -451,13 +571,24 @@ async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
     let _ = citizen.logout().await;
 
     // It decodes to the right Chinese and threads under the citizen's mail.
-    let parsed = mail_parser::MessageParser::default().parse(&raw).expect("parses");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("parses");
     assert_eq!(parsed.subject(), Some("[工单 2612030042] 您的诉求已收到"));
-    assert_eq!(parsed.in_reply_to().as_text(), Some(format!("{tag}-orig@example.org").as_str()));
+    assert_eq!(
+        parsed.in_reply_to().as_text(),
+        Some(format!("{tag}-orig@example.org").as_str())
+    );
     let body = parsed.body_text(0).expect("text body");
     assert!(body.contains("张三您好"), "{body}");
-    assert!(body.contains("您的诉求已收到，工单号 2612030042。"), "{body}");
-    assert_eq!(parsed.from().and_then(|f| f.first()).and_then(|a| a.name()), Some("文成县12345热线"));
+    assert!(
+        body.contains("您的诉求已收到，工单号 2612030042。"),
+        "{body}"
+    );
+    assert_eq!(
+        parsed.from().and_then(|f| f.first()).and_then(|a| a.name()),
+        Some("文成县12345热线")
+    );
 
     // The citizen's reply to it joins the case, by In-Reply-To.
     let reply = format!(
@@ -469,7 +600,11 @@ async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
     let mut sent: HashMap<String, CaseNumber> = HashMap::new();
     sent.insert(wanted.clone(), case_number.clone());
     match intake_email(reply.as_bytes(), &sent) {
-        EmailOutcome::CaseReply { case_number: found, matched_by, reply } => {
+        EmailOutcome::CaseReply {
+            case_number: found,
+            matched_by,
+            reply,
+        } => {
             assert_eq!(found, case_number);
             assert_eq!(matched_by, ThreadMatch::InReplyTo(wanted));
             assert_eq!(reply.appeal.body, "补充：路灯在十字路口东侧。");

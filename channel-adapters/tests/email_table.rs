@@ -68,7 +68,11 @@ fn show_difference(ours: &Option<String>, python: &Option<String>) -> String {
                 let theirs: String = b.chars().skip(at.saturating_sub(20)).take(60).collect();
                 format!("at char {at}: ours {ours:?}, python {theirs:?}")
             }
-            None => format!("lengths {} and {} chars", a.chars().count(), b.chars().count()),
+            None => format!(
+                "lengths {} and {} chars",
+                a.chars().count(),
+                b.chars().count()
+            ),
         },
         _ => format!("ours {ours:?}, python {python:?}"),
     }
@@ -90,19 +94,44 @@ fn every_fixture_matches_python() {
             _ => Some(normalize(&parsed.text)),
         }
         .filter(|b| !b.is_empty());
-        let want_body = want.body.as_deref().map(normalize).filter(|b| !b.is_empty());
-        let ours_names: Vec<Option<String>> =
-            parsed.attachments.iter().map(|a| a.file_name.clone()).collect();
+        let want_body = want
+            .body
+            .as_deref()
+            .map(normalize)
+            .filter(|b| !b.is_empty());
+        let ours_names: Vec<Option<String>> = parsed
+            .attachments
+            .iter()
+            .map(|a| a.file_name.clone())
+            .collect();
         let ours_id = parsed.message_id.as_deref().map(|id| format!("<{id}>"));
 
         let checks = [
-            ("subject", parsed.subject == want.subject, show_difference(&parsed.subject, &want.subject)),
-            ("body", ours_body == want_body, show_difference(&ours_body, &want_body)),
-            ("message_id", ours_id == want.message_id, format!("ours {ours_id:?}, python {:?}", want.message_id)),
-            ("attachments", ours_names == want.attachments, format!("ours {ours_names:?}, python {:?}", want.attachments)),
+            (
+                "subject",
+                parsed.subject == want.subject,
+                show_difference(&parsed.subject, &want.subject),
+            ),
+            (
+                "body",
+                ours_body == want_body,
+                show_difference(&ours_body, &want_body),
+            ),
+            (
+                "message_id",
+                ours_id == want.message_id,
+                format!("ours {ours_id:?}, python {:?}", want.message_id),
+            ),
+            (
+                "attachments",
+                ours_names == want.attachments,
+                format!("ours {ours_names:?}, python {:?}", want.attachments),
+            ),
         ];
         for (field, ok, difference) in checks {
-            let known = PYTHON_IS_WRONG.iter().find(|(f, name, _)| *f == file && *name == field);
+            let known = PYTHON_IS_WRONG
+                .iter()
+                .find(|(f, name, _)| *f == file && *name == field);
             match (ok, known) {
                 (true, None) => {}
                 (false, Some((_, _, why))) => {
@@ -133,14 +162,28 @@ fn mislabelled_japanese_mail_is_flagged_and_kept() {
     let raw = read_fixture("erofs_041_fefdcbf032.eml");
     let parsed = parse_email(&raw);
     assert!(
-        parsed.flags.iter().any(|f| f.field == "text/plain" && f.problem.contains("gb2312")),
+        parsed
+            .flags
+            .iter()
+            .any(|f| f.field == "text/plain" && f.problem.contains("gb2312")),
         "body mislabel flagged: {:?}",
         parsed.flags
     );
-    assert!(parsed.flags.iter().any(|f| f.field == "Subject"), "{:?}", parsed.flags);
+    assert!(
+        parsed.flags.iter().any(|f| f.field == "Subject"),
+        "{:?}",
+        parsed.flags
+    );
     let appeal = to_appeal(&raw, parsed).appeal;
-    assert!(appeal.body.contains("E T Cサービス"), "text kept: {}", appeal.body);
-    assert_eq!(appeal.raw.as_ref().and_then(|r| r.bytes()), Some(raw.clone()));
+    assert!(
+        appeal.body.contains("E T Cサービス"),
+        "text kept: {}",
+        appeal.body
+    );
+    assert_eq!(
+        appeal.raw.as_ref().and_then(|r| r.bytes()),
+        Some(raw.clone())
+    );
     assert!(!appeal.flags.is_empty());
 }
 
@@ -160,7 +203,10 @@ fn every_fixture_becomes_a_complete_record_or_a_stated_reason() {
 
         // Classification: list traffic is recognized, with its reason.
         match intake_email(&raw, &NoSentMessages) {
-            EmailOutcome::NotAnAppeal { reason: NotAnAppeal::MailingList { evidence }, .. } => {
+            EmailOutcome::NotAnAppeal {
+                reason: NotAnAppeal::MailingList { evidence },
+                ..
+            } => {
                 assert!(evidence.starts_with("List-"), "{path:?}: {evidence}");
                 lists += 1;
             }
@@ -176,11 +222,17 @@ fn every_fixture_becomes_a_complete_record_or_a_stated_reason() {
         let parsed = parse_email(&raw);
         let attachments = parsed.attachments.len();
         let made = to_appeal(&raw, parsed);
-        assert_eq!(made.appeal.raw.as_ref().and_then(|r| r.bytes()).as_ref(), Some(&raw));
+        assert_eq!(
+            made.appeal.raw.as_ref().and_then(|r| r.bytes()).as_ref(),
+            Some(&raw)
+        );
         assert_eq!(made.appeal.attachments.len(), attachments);
         for (reference, bytes) in made.appeal.attachments.iter().zip(&made.attachments) {
             assert_eq!(reference.size_bytes, Some(bytes.bytes.len() as u64));
-            assert_eq!(reference.sha256.as_deref(), Some(bytes.sha256_hex().as_str()));
+            assert_eq!(
+                reference.sha256.as_deref(),
+                Some(bytes.sha256_hex().as_str())
+            );
         }
         assert!(!made.appeal.channel_message_id.is_empty());
     }
@@ -205,5 +257,8 @@ fn quoted_replies_in_fixtures_are_trimmed_from_the_body() {
             );
         }
     }
-    assert!(trimmed >= 30, "most fixtures are replies with quotes; trimmed {trimmed}");
+    assert!(
+        trimmed >= 30,
+        "most fixtures are replies with quotes; trimmed {trimmed}"
+    );
 }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use tracing::warn;
@@ -23,7 +23,9 @@ use super::thread::{CaseNumber, strip_brackets};
 #[derive(Debug, thiserror::Error)]
 pub enum AckError {
     /// An address in the config or the request does not parse.
-    #[error("invalid {field} address {value:?}: {reason}; give a plain address like name@example.org")]
+    #[error(
+        "invalid {field} address {value:?}: {reason}; give a plain address like name@example.org"
+    )]
     InvalidAddress {
         /// Which address (`from_address`, `to`).
         field: &'static str,
@@ -33,7 +35,9 @@ pub enum AckError {
         reason: String,
     },
     /// A template names a placeholder that does not exist, or has an unclosed brace.
-    #[error("template {template} has {problem}; allowed placeholders are {{case_number}}, {{subject}} and {{name}}")]
+    #[error(
+        "template {template} has {problem}; allowed placeholders are {{case_number}}, {{subject}} and {{name}}"
+    )]
     Template {
         /// Which template (`subject_template`, `body_template`).
         template: &'static str,
@@ -70,7 +74,9 @@ pub enum AckError {
         reason: String,
     },
     /// The send did not finish within the configured time.
-    #[error("smtp send of {message_id} timed out after {seconds} s; the server may be down or speak TLS on a plain port")]
+    #[error(
+        "smtp send of {message_id} timed out after {seconds} s; the server may be down or speak TLS on a plain port"
+    )]
     Timeout {
         /// The Message-ID of the acknowledgement.
         message_id: String,
@@ -203,7 +209,10 @@ fn check_template(template: &'static str, text: &str) -> Result<(), AckError> {
 
 fn render(text: &str, request: &AckRequest) -> String {
     text.replace("{case_number}", request.case_number.as_str())
-        .replace("{subject}", request.original_subject.as_deref().unwrap_or(""))
+        .replace(
+            "{subject}",
+            request.original_subject.as_deref().unwrap_or(""),
+        )
         .replace("{name}", request.to_name.as_deref().unwrap_or(""))
 }
 
@@ -250,8 +259,11 @@ pub fn build_acknowledgement(
     // Threading: In-Reply-To is the citizen's mail; References carry the thread and it.
     if let Some(original) = request.original_message_id.as_deref() {
         let original = bracketed(original);
-        let mut references: Vec<String> =
-            request.original_references.iter().map(|id| bracketed(id)).collect();
+        let mut references: Vec<String> = request
+            .original_references
+            .iter()
+            .map(|id| bracketed(id))
+            .collect();
         if !references.contains(&original) {
             references.push(original.clone());
         }
@@ -271,10 +283,7 @@ pub fn build_acknowledgement(
     let envelope = message.envelope();
     Ok(OutgoingMail {
         message_id,
-        envelope_from: envelope
-            .from()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
+        envelope_from: envelope.from().map(ToString::to_string).unwrap_or_default(),
         envelope_to: envelope.to().iter().map(ToString::to_string).collect(),
         bytes: message.formatted(),
     })
@@ -424,7 +433,8 @@ impl AckSender {
         mail: &OutgoingMail,
     ) -> Result<(), AckError> {
         // lettre's own timeout covers only connecting; bound the whole exchange here.
-        let sent = tokio::time::timeout(self.timeout, self.transport.send_raw(envelope, &mail.bytes));
+        let sent =
+            tokio::time::timeout(self.timeout, self.transport.send_raw(envelope, &mail.bytes));
         match sent.await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(AckError::Send {
@@ -469,8 +479,13 @@ mod tests {
     fn acknowledgement_decodes_to_chinese_and_threads() {
         let mail = build_acknowledgement(&config(), &request(), "ack-7").unwrap();
         assert_eq!(mail.message_id, "<ack-7@wencheng.example.gov.cn>");
-        assert!(mail.bytes.is_ascii(), "every header and the body are encoded");
-        let parsed = mail_parser::MessageParser::default().parse(&mail.bytes).unwrap();
+        assert!(
+            mail.bytes.is_ascii(),
+            "every header and the body are encoded"
+        );
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&mail.bytes)
+            .unwrap();
         assert_eq!(parsed.subject(), Some("[工单 2612030042] 您的诉求已收到"));
         assert_eq!(parsed.message_id(), Some("ack-7@wencheng.example.gov.cn"));
         assert_eq!(parsed.in_reply_to().as_text(), Some("orig-1@example.org"));
@@ -493,7 +508,9 @@ mod tests {
     #[test]
     fn the_subject_form_is_recognized_when_the_citizen_replies() {
         let mail = build_acknowledgement(&config(), &request(), "ack-8").unwrap();
-        let parsed = mail_parser::MessageParser::default().parse(&mail.bytes).unwrap();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&mail.bytes)
+            .unwrap();
         let reply_subject = format!("回复：{}", parsed.subject().unwrap());
         let found = super::super::thread::case_number_in_subject(&reply_subject).unwrap();
         assert_eq!(found.as_str(), "2612030042");
@@ -504,21 +521,26 @@ mod tests {
         let mut bad = config();
         bad.body_template = "工单号 {case}".into();
         let error = build_acknowledgement(&bad, &request(), "x").unwrap_err();
-        assert!(error.to_string().contains("unknown placeholder {case}"), "{error}");
+        assert!(
+            error.to_string().contains("unknown placeholder {case}"),
+            "{error}"
+        );
         let mut bad = config();
         bad.subject_template = "[工单 {case_number".into();
         assert!(matches!(bad.validate(), Err(AckError::Template { .. })));
         let mut to_nowhere = request();
         to_nowhere.to_address = "not an address".into();
         let error = build_acknowledgement(&config(), &to_nowhere, "x").unwrap_err();
-        assert!(matches!(error, AckError::InvalidAddress { field: "to", .. }), "{error}");
+        assert!(
+            matches!(error, AckError::InvalidAddress { field: "to", .. }),
+            "{error}"
+        );
     }
 
     #[test]
     fn config_defaults_fill_in_and_unknown_keys_are_refused() {
-        let parsed: AckConfig = toml_like(
-            r#"{"from_address":"a@example.org","message_id_domain":"example.org"}"#,
-        );
+        let parsed: AckConfig =
+            toml_like(r#"{"from_address":"a@example.org","message_id_domain":"example.org"}"#);
         assert!(parsed.subject_template.contains("{case_number}"));
         let unknown = serde_json::from_str::<AckConfig>(
             r#"{"from_address":"a@example.org","message_id_domain":"x","colour":"red"}"#,
@@ -527,7 +549,10 @@ mod tests {
         let smtp: SmtpConfig = toml_like(r#"{"host":"127.0.0.1","security":"plain","port":2525}"#);
         assert_eq!(smtp.effective_port(), 2525);
         let smtp: SmtpConfig = toml_like(r#"{"host":"smtp.example.org"}"#);
-        assert_eq!((smtp.security, smtp.effective_port()), (SmtpSecurity::Tls, 465));
+        assert_eq!(
+            (smtp.security, smtp.effective_port()),
+            (SmtpSecurity::Tls, 465)
+        );
     }
 
     fn toml_like<T: serde::de::DeserializeOwned>(json: &str) -> T {
@@ -558,7 +583,10 @@ mod tests {
         .unwrap();
         let mail = build_acknowledgement(&config(), &request(), "ack-9").unwrap();
         let error = sender.send(&mail).await.unwrap_err();
-        assert!(matches!(error, AckError::Timeout { .. } | AckError::Send { .. }), "{error}");
+        assert!(
+            matches!(error, AckError::Timeout { .. } | AckError::Send { .. }),
+            "{error}"
+        );
         hold.abort();
     }
 }

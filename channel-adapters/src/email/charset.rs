@@ -137,7 +137,13 @@ pub fn decode_text(bytes: &[u8], declared: Option<&str>) -> DecodedText {
 fn is_gb2312_label(label: &str) -> bool {
     matches!(
         label,
-        "gb2312" | "gb_2312" | "gb_2312-80" | "csgb2312" | "csiso58gb231280" | "euc-cn" | "x-euc-cn"
+        "gb2312"
+            | "gb_2312"
+            | "gb_2312-80"
+            | "csgb2312"
+            | "csiso58gb231280"
+            | "euc-cn"
+            | "x-euc-cn"
     )
 }
 

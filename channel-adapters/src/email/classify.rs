@@ -71,8 +71,7 @@ pub fn classify(message: &Message<'_>, subject: Option<&str>) -> Option<NotAnApp
         && let Some(address) = from.address()
     {
         let local = address.split('@').next().unwrap_or_default();
-        if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
-        {
+        if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
             return Some(NotAnAppeal::Bounce {
                 evidence: format!("From: {local}@…"),
             });
@@ -166,12 +165,18 @@ mod tests {
     #[test]
     fn auto_submitted_is_an_auto_reply() {
         let reason = classify_raw("Auto-Submitted: auto-replied\r\nSubject: x\r\n\r\nbody");
-        assert!(matches!(reason, Some(NotAnAppeal::AutoReply { .. })), "{reason:?}");
+        assert!(
+            matches!(reason, Some(NotAnAppeal::AutoReply { .. })),
+            "{reason:?}"
+        );
     }
 
     #[test]
     fn auto_submitted_no_is_ordinary_mail() {
-        assert_eq!(classify_raw("Auto-Submitted: no\r\nSubject: 路灯\r\n\r\nbody"), None);
+        assert_eq!(
+            classify_raw("Auto-Submitted: no\r\nSubject: 路灯\r\n\r\nbody"),
+            None
+        );
     }
 
     #[test]
@@ -181,22 +186,35 @@ mod tests {
             "Precedence: bulk\r\n\r\nx",
             "Precedence: junk\r\n\r\nx",
         ] {
-            assert!(matches!(classify_raw(raw), Some(NotAnAppeal::AutoReply { .. })), "{raw}");
+            assert!(
+                matches!(classify_raw(raw), Some(NotAnAppeal::AutoReply { .. })),
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn chinese_auto_reply_subject_is_recognized() {
-        let reason = classify_raw("Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN77ya5oiR5Zyo5bqm5YGH?=\r\n\r\nx");
-        assert!(matches!(reason, Some(NotAnAppeal::AutoReply { .. })), "{reason:?}");
+        let reason =
+            classify_raw("Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN77ya5oiR5Zyo5bqm5YGH?=\r\n\r\nx");
+        assert!(
+            matches!(reason, Some(NotAnAppeal::AutoReply { .. })),
+            "{reason:?}"
+        );
     }
 
     #[test]
     fn delivery_report_is_a_bounce() {
         let raw = "From: MAILER-DAEMON@example.org\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n";
-        assert!(matches!(classify_raw(raw), Some(NotAnAppeal::Bounce { .. })));
+        assert!(matches!(
+            classify_raw(raw),
+            Some(NotAnAppeal::Bounce { .. })
+        ));
         let raw = "From: Mail Delivery System <MAILER-DAEMON@example.org>\r\nSubject: Undelivered\r\n\r\nx";
-        assert!(matches!(classify_raw(raw), Some(NotAnAppeal::Bounce { .. })));
+        assert!(matches!(
+            classify_raw(raw),
+            Some(NotAnAppeal::Bounce { .. })
+        ));
     }
 
     #[test]
@@ -204,6 +222,11 @@ mod tests {
         let reason = classify_raw("List-Id: <x.lists.example.org>\r\nSubject: y\r\n\r\nz");
         assert!(matches!(reason, Some(NotAnAppeal::MailingList { .. })));
         let reason = classify_raw("List-Post: <mailto:x@example.org>\r\n\r\nz");
-        assert!(reason.unwrap().to_string().starts_with("mailing-list message"));
+        assert!(
+            reason
+                .unwrap()
+                .to_string()
+                .starts_with("mailing-list message")
+        );
     }
 }

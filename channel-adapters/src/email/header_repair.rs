@@ -162,7 +162,7 @@ fn encoded_word_at(value: &str, at: usize) -> Option<EncodedWord<'_>> {
     let after_charset = &body[q1 + 1..];
     let mut chars = after_charset.chars();
     let kind = chars.next()?;
-    if chars.next()? != '?' {
+    if !kind.is_ascii() || chars.next()? != '?' {
         return None;
     }
     let text_start = &after_charset[2..];
@@ -355,7 +355,17 @@ mod tests {
 
     #[test]
     fn malformed_words_do_not_panic() {
-        for value in ["=?", "=?x?", "=?x?B?", "=?x?B?abc", "=?x?Z?abc?= =?x?B?", "=?gbk?Q?=", "=?gbk?Q?=4?="] {
+        for value in [
+            "=?x?中?abc?= =?x?B?YQ==?=",
+            "=?gbk?B?wre1xrI=?= =?gbk?中?x?=",
+            "=?",
+            "=?x?",
+            "=?x?B?",
+            "=?x?B?abc",
+            "=?x?Z?abc?= =?x?B?",
+            "=?gbk?Q?=",
+            "=?gbk?Q?=4?=",
+        ] {
             let _ = join_adjacent_words(value);
             let _ = encoded_word_at(value, 0);
         }

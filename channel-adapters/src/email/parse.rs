@@ -137,10 +137,16 @@ pub fn parse_email(raw: &[u8]) -> ParsedEmail {
     let subject = decode_subject(&message, &mut flags);
 
     // Sender, reply address and date.
-    let from = message.from().and_then(|from| from.first()).map(|addr| Sender {
-        name: addr.name().map(|name| name.trim().to_string()).filter(|n| !n.is_empty()),
-        address: addr.address().map(|a| a.trim().to_string()),
-    });
+    let from = message
+        .from()
+        .and_then(|from| from.first())
+        .map(|addr| Sender {
+            name: addr
+                .name()
+                .map(|name| name.trim().to_string())
+                .filter(|n| !n.is_empty()),
+            address: addr.address().map(|a| a.trim().to_string()),
+        });
     let reply_to = message
         .reply_to()
         .and_then(|to| to.first())
@@ -149,16 +155,18 @@ pub fn parse_email(raw: &[u8]) -> ParsedEmail {
     let date = decode_date(&message, &mut flags);
 
     // The body: the first plain part, else the first HTML part converted to text.
-    let plain_id = message
-        .text_body
-        .iter()
-        .copied()
-        .find(|&id| matches!(message.parts.get(id as usize).map(|p| &p.body), Some(PartType::Text(_))));
-    let html_id = message
-        .html_body
-        .iter()
-        .copied()
-        .find(|&id| matches!(message.parts.get(id as usize).map(|p| &p.body), Some(PartType::Html(_))));
+    let plain_id = message.text_body.iter().copied().find(|&id| {
+        matches!(
+            message.parts.get(id as usize).map(|p| &p.body),
+            Some(PartType::Text(_))
+        )
+    });
+    let html_id = message.html_body.iter().copied().find(|&id| {
+        matches!(
+            message.parts.get(id as usize).map(|p| &p.body),
+            Some(PartType::Html(_))
+        )
+    });
     let html = html_id
         .and_then(|id| message.parts.get(id as usize))
         .map(|part| decode_part_text(&message, part, "text/html", &mut flags));
@@ -341,7 +349,10 @@ fn parse_encoded_word(input: &str) -> Option<(&str, Vec<u8>, usize)> {
     Some((charset, bytes, 2 + q1 + 1 + 2 + close + 2))
 }
 
-fn decode_date(message: &Message<'_>, flags: &mut Vec<IntakeFlag>) -> Option<DateTime<FixedOffset>> {
+fn decode_date(
+    message: &Message<'_>,
+    flags: &mut Vec<IntakeFlag>,
+) -> Option<DateTime<FixedOffset>> {
     let raw = raw_header(message, HeaderName::Date);
     let parsed = message
         .date()
@@ -424,7 +435,7 @@ fn attachment(message: &Message<'_>, part: &MessagePart<'_>) -> EmailAttachment 
     };
     let file_name = part
         .attachment_name()
-        .map(|name| repair_name(name))
+        .map(repair_name)
         .filter(|name| !name.is_empty());
     EmailAttachment {
         file_name,

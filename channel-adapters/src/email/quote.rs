@@ -90,7 +90,12 @@ fn is_separator(line: &str) -> bool {
     dashed
         && matches!(
             inner,
-            "原始邮件" | "原始郵件" | "Original Message" | "Original message" | "转发的邮件" | "Forwarded message"
+            "原始邮件"
+                | "原始郵件"
+                | "Original Message"
+                | "Original message"
+                | "转发的邮件"
+                | "Forwarded message"
         )
 }
 
@@ -106,9 +111,18 @@ fn is_header_block(rest: &[&str]) -> bool {
     }
     rest.iter().skip(1).take(4).any(|line| {
         let line = line.trim().trim_start_matches('*');
-        ["Sent:", "Date:", "发送时间:", "发送时间：", "日期:", "日期：", "時間:", "寄件日期:"]
-            .iter()
-            .any(|prefix| line.starts_with(prefix))
+        [
+            "Sent:",
+            "Date:",
+            "发送时间:",
+            "发送时间：",
+            "日期:",
+            "日期：",
+            "時間:",
+            "寄件日期:",
+        ]
+        .iter()
+        .any(|prefix| line.starts_with(prefix))
     })
 }
 
@@ -132,7 +146,8 @@ mod tests {
 
     #[test]
     fn chinese_attribution_is_removed() {
-        let text = "问题仍未解决\r\n\r\n在 2026年12月3日 10:00，县长信箱 写道：\r\n> 您的诉求已收到\r\n";
+        let text =
+            "问题仍未解决\r\n\r\n在 2026年12月3日 10:00，县长信箱 写道：\r\n> 您的诉求已收到\r\n";
         assert_eq!(trim_quoted(text).text, "问题仍未解决");
     }
 

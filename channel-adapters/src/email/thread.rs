@@ -84,10 +84,10 @@ pub fn case_number_in_subject(subject: &str) -> Option<CaseNumber> {
         rest = rest.trim_start_matches([':', '：', ' ', '\u{3000}']);
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let after = rest[digits.len()..].chars().next();
-        let bracketed = match (before, after) {
-            (Some('['), Some(']')) | (Some('【'), Some('】')) => true,
-            _ => false,
-        };
+        let bracketed = matches!(
+            (before, after),
+            (Some('['), Some(']')) | (Some('【'), Some('】'))
+        );
         if (bracketed || numbered)
             && digits.len() >= MIN_CASE_NUMBER_DIGITS
             && let Some(case) = CaseNumber::parse(&digits)

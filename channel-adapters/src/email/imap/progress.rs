@@ -50,7 +50,10 @@ impl MemoryProgress {
 
     fn with<T>(&self, f: impl FnOnce(&mut MemoryInner) -> T) -> T {
         // A panic elsewhere while holding the lock leaves plain data; keep using it.
-        let mut guard = self.inner.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         f(&mut guard)
     }
 }

@@ -78,7 +78,9 @@ pub enum ImapError {
         mailbox: String,
     },
     /// The sink did not accept a message; it stays unflagged and is fetched again.
-    #[error("delivery of uid {uid} from mailbox {mailbox} failed: {reason}; it will be fetched again")]
+    #[error(
+        "delivery of uid {uid} from mailbox {mailbox} failed: {reason}; it will be fetched again"
+    )]
     Delivery {
         /// The mailbox.
         mailbox: String,
@@ -206,9 +208,11 @@ impl<S: MailSink> ImapWatcher<S> {
         let selected = self
             .command("SELECT", async { session.select(&self.mailbox).await })
             .await?;
-        let uid_validity = selected.uid_validity.ok_or_else(|| ImapError::NoUidValidity {
-            mailbox: self.mailbox.clone(),
-        })?;
+        let uid_validity = selected
+            .uid_validity
+            .ok_or_else(|| ImapError::NoUidValidity {
+                mailbox: self.mailbox.clone(),
+            })?;
         let actions = Actions {
             can_move,
             can_uid_expunge,
@@ -384,11 +388,14 @@ impl<S: MailSink> ImapWatcher<S> {
                         raw,
                         outcome,
                     };
-                    self.sink.deliver(mail).await.map_err(|reason| ImapError::Delivery {
-                        mailbox: self.mailbox.clone(),
-                        uid,
-                        reason,
-                    })?;
+                    self.sink
+                        .deliver(mail)
+                        .await
+                        .map_err(|reason| ImapError::Delivery {
+                            mailbox: self.mailbox.clone(),
+                            uid,
+                            reason,
+                        })?;
                     if let Some(id) = &message_id {
                         self.progress.remember_taken_in(id);
                     }
@@ -407,7 +414,11 @@ impl<S: MailSink> ImapWatcher<S> {
         Ok(())
     }
 
-    async fn fetch(&self, session: &mut ImapSession, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {
+    async fn fetch(
+        &self,
+        session: &mut ImapSession,
+        uid: u32,
+    ) -> Result<Option<Vec<u8>>, ImapError> {
         let set = uid.to_string();
         let fetches = self
             .command("UID FETCH", async {
@@ -447,7 +458,9 @@ impl<S: MailSink> ImapWatcher<S> {
                 self.command("UID COPY", async { session.uid_copy(&set, folder).await })
                     .await?;
                 self.command("UID STORE", async {
-                    let stream = session.uid_store(&set, "+FLAGS.SILENT (\\Seen \\Deleted)").await?;
+                    let stream = session
+                        .uid_store(&set, "+FLAGS.SILENT (\\Seen \\Deleted)")
+                        .await?;
                     stream.try_collect::<Vec<_>>().await
                 })
                 .await?;

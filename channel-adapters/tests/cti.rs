@@ -127,6 +127,11 @@ fn a_record_makes_the_appeal_with_dialed_number_and_recording() {
         body.as_bytes()
     );
 
+    let record = intake.record.as_ref().expect("a record has call details");
+    assert_eq!(record.ivr_choice.as_deref(), Some("2"));
+    assert_eq!(record.agent.as_deref(), Some("8012"));
+    assert_eq!(record.transcript.as_deref(), Some("喂你好……"));
+
     let reply = cti.reply(&intake, &[support::outcome("2025-000777", None)]);
     let value: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
     assert_eq!(value["caseNumber"], "2025-000777");

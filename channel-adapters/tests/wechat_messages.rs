@@ -341,3 +341,22 @@ fn roxmltree_fields(xml: &str) -> std::collections::BTreeMap<String, String> {
         })
         .collect()
 }
+
+#[test]
+fn a_document_type_declaration_is_refused_so_no_entity_is_expanded() {
+    let xml = r#"<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&x;</Content><MsgId>1</MsgId></xml>"#;
+    let error = plain()
+        .parse_push(&support::wechat_push(TOKEN, "1", "2", xml, None))
+        .unwrap_err();
+    assert_eq!(error.status(), 400, "{error}");
+}
+
+#[test]
+fn a_push_missing_its_sender_names_the_element() {
+    let xml = "<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>1</MsgId></xml>";
+    let error = plain()
+        .parse_push(&support::wechat_push(TOKEN, "1", "2", xml, None))
+        .unwrap_err();
+    assert_eq!(error.status(), 400);
+    assert!(error.to_string().contains("FromUserName"), "{error}");
+}

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::config::CtiConfig;
 use super::error::CtiError;
-use super::event::{CallBackEntry, CallEvent, CallEventKind, CtiEvent};
+use super::event::{CallBackEntry, CallEvent, CallEventKind, CallRecord, CtiEvent};
 use crate::contact::normalize_phone;
 use crate::fields::{self, BodyEncoding};
 use crate::webhook::{Inbound, IntakeOutcome, WebhookReply, WebhookRequest, secrets_match};
@@ -30,6 +30,8 @@ pub struct CtiIntake {
     pub event: CallEventKind,
     /// True when the caller of a `newCall` is on the blocked list.
     pub caller_blocked: bool,
+    /// For a `record`: what the call record carries beside the appeal.
+    pub record: Option<CallRecord>,
 }
 
 impl CtiAdapter {
@@ -73,10 +75,16 @@ impl CtiAdapter {
 
         if kind == CallEventKind::Record {
             let appeal = self.record_to_appeal(&map, call_id, encoding, &request.body)?;
+            let details = CallRecord {
+                ivr_choice: optional(&map, "ivrChoice")?,
+                agent: optional(&map, "agent")?,
+                transcript: optional(&map, "transcript")?,
+            };
             return Ok(CtiIntake {
                 items: vec![Inbound::Appeal(Box::new(appeal))],
                 event: kind,
                 caller_blocked: false,
+                record: Some(details),
             });
         }
 
@@ -103,6 +111,7 @@ impl CtiAdapter {
             items,
             event: kind,
             caller_blocked,
+            record: None,
         })
     }
 
@@ -229,8 +238,9 @@ impl CtiAdapter {
                 url: Some(url),
             });
         }
-        // Limitation: `ivrChoice` and `agent` have no field in the appeal record; they are
-        // kept in the raw original only, where the case view can read them.
+        // Limitation: `ivrChoice`, `agent` and a transcript beside a summary have no field in
+        // the appeal record; they are kept in the raw original and handed to the daemon in
+        // `CtiIntake::record`, to store beside the case.
         Ok(builder.build())
     }
 }

@@ -101,3 +101,14 @@ pub enum CtiEvent {
     /// A missed call to put on the call-back list.
     CallBack(CallBackEntry),
 }
+
+/// What a `record` carries beside the appeal: details of the call for the case file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallRecord {
+    /// The menu choice the caller made in the IVR (`ivrChoice`), e.g. `2`.
+    pub ivr_choice: Option<String>,
+    /// The operator who took the call (`agent`, a 工号).
+    pub agent: Option<String>,
+    /// The speech transcript (`transcript`); the appeal's body when no summary was given.
+    pub transcript: Option<String>,
+}

@@ -27,4 +27,4 @@ mod event;
 pub use adapter::{CtiAdapter, CtiIntake};
 pub use config::CtiConfig;
 pub use error::CtiError;
-pub use event::{CallBackEntry, CallEvent, CallEventKind, CtiEvent};
+pub use event::{CallBackEntry, CallEvent, CallEventKind, CallRecord, CtiEvent};

@@ -21,16 +21,27 @@ pub(crate) fn from_china_local(text: &str) -> Option<DateTime<FixedOffset>> {
     china_offset().from_local_datetime(&naive).single()
 }
 
-/// Normalizes a phone number as a citizen or a carrier wrote it: spaces, dashes, dots and
-/// brackets are dropped; what remains must be an optional `+` and 5 to 15 digits (E.164
+/// Normalizes a phone number as a citizen or a carrier wrote it: full-width digits become
+/// ASCII; spaces, dashes, dots and brackets are dropped; what remains must be an optional `+` and 5 to 15 digits (E.164
 /// allows 15; 5 admits short service numbers such as 12345 and 95588).
 ///
 /// Returns the normalized number, or the problem in lower case.
 pub(crate) fn normalize_phone(raw: &str) -> Result<String, &'static str> {
+    // A Chinese input method often types full-width digits and signs: fold them first.
     let compact: String = raw
         .trim()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{3000}'))
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '＋' => '+',
+            other => other,
+        })
+        .filter(|c| {
+            !matches!(
+                c,
+                ' ' | '-' | '.' | '(' | ')' | '\u{3000}' | '－' | '（' | '）'
+            )
+        })
         .collect();
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     if digits.is_empty() {
@@ -76,6 +87,14 @@ mod tests {
             "+865771234567"
         );
         assert_eq!(normalize_phone("12345").unwrap(), "12345");
+        assert_eq!(
+            normalize_phone("１３８－１２３４－５６７８").unwrap(),
+            "13812345678"
+        );
+        assert_eq!(
+            normalize_phone("＋86（0577）1234567").unwrap(),
+            "+8605771234567"
+        );
     }
 
     #[test]

@@ -293,3 +293,20 @@ fn the_config_refuses_unknown_keys_and_providers() {
         toml::from_str("[accounts.t]\ntype = \"twilio\"\nauth_token = \"\"\n").unwrap();
     assert_eq!(empty_token.build().unwrap_err().status(), 500);
 }
+
+#[test]
+fn a_twilio_get_is_signed_over_the_url_alone() {
+    let sms = adapter();
+    let url = "https://hotline.example.gov.cn/sms/twilio-main?MessageSid=SM9&From=%2B15555550100&To=%2B15555550199&Body=Hi+there";
+    let signature = twilio_signature(TWILIO_TOKEN, url, &[]);
+    let request = WebhookRequest::new(Method::Get, url, Vec::new())
+        .with_header("x-twilio-signature", &*signature);
+    let intake = sms.parse("twilio-main", &request).unwrap();
+    let appeal = intake.items[0].as_appeal().unwrap();
+    assert_eq!(appeal.body, "Hi there");
+    assert_eq!(appeal.channel_message_id, "twilio-main:SM9");
+    let unsigned_params = twilio_signature(TWILIO_TOKEN, &url.replace("Hi+there", "Bye"), &[]);
+    let forged = WebhookRequest::new(Method::Get, url, Vec::new())
+        .with_header("x-twilio-signature", &*unsigned_params);
+    assert_eq!(sms.parse("twilio-main", &forged).unwrap_err().status(), 403);
+}

@@ -612,3 +612,38 @@ async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
         other => panic!("reply not tied to the case: {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_reported_as_a_login_error() {
+    let Some(servers) = servers("a_wrong_password_is_reported_as_a_login_error") else {
+        return;
+    };
+    let _shared = RESTART_LOCK.read().await;
+    let mut config = (*imap_config(&servers, "INBOX", AfterIntake::MarkSeen)).clone();
+    config.password = "not-the-password".into();
+    let (tx, _rx) = mpsc::channel(1);
+    let watcher = ImapWatcher::new(
+        Arc::new(config),
+        "INBOX",
+        Arc::new(MemoryProgress::new()),
+        Arc::new(NoSentMessages),
+        ChannelSink(tx),
+    );
+    let (_stop, mut shutdown) = watch::channel(false);
+    let error = watcher
+        .session(&mut shutdown)
+        .await
+        .expect_err("login refused");
+    assert!(
+        matches!(
+            error,
+            channel_adapters::email::imap::ImapError::Login { .. }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("check the username and password")
+    );
+}

@@ -45,7 +45,7 @@ impl DecodedText {
             None if self.declared.is_none() && self.used == "ascii" => None,
             _ => Some(format!(
                 "charset {declared} was wrong; text decoded as {}",
-                self.used
+                self.used.to_ascii_lowercase()
             )),
         }
     }

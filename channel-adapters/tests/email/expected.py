@@ -5,6 +5,10 @@ The output, `expected.json` beside this script, is the independent cross-check t
 `tests/email_table.rs` compares the Rust parse against. Run from the crate directory:
 
     python3 tests/email/expected.py > tests/email/expected.json
+    python3 tests/email/expected.py --crafted > tests/email/expected-crafted.json
+
+`--crafted` decodes the hand-made samples in `tests/email/crafted/` instead: each holds one
+charset fault of real Chinese mail, and Python gets every one of them wrong.
 
 For each file it records the subject and the body text exactly as
 `email.message_from_bytes(raw, policy=email.policy.default)` decodes them: the subject is
@@ -20,6 +24,7 @@ import pathlib
 import sys
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "email"
+CRAFTED = pathlib.Path(__file__).resolve().parent / "crafted"
 
 
 def decode(path: pathlib.Path) -> dict:
@@ -48,8 +53,9 @@ def decode(path: pathlib.Path) -> dict:
 
 
 def main() -> None:
+    folder = CRAFTED if "--crafted" in sys.argv[1:] else FIXTURES
     out = {}
-    for path in sorted(FIXTURES.glob("*.eml")):
+    for path in sorted(folder.glob("*.eml")):
         out[path.name] = decode(path)
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1, sort_keys=True)
     sys.stdout.write("\n")

@@ -16,7 +16,7 @@ use futures_util::TryStreamExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::config::{AfterIntake, ImapConfig, ImapSecurity};
 use super::progress::{MailboxProgress, ProgressStore};
@@ -179,6 +179,10 @@ impl<S: MailSink> ImapWatcher<S> {
                 Ok(()) => {
                     info!(mailbox = %self.mailbox, "stopped watching mailbox");
                     return;
+                }
+                // A refused login needs a person (a changed password); the rest heal alone.
+                Err(error @ ImapError::Login { .. }) => {
+                    error!(mailbox = %self.mailbox, error = %error, backoff_seconds = backoff.as_secs(), "imap login refused; fix the credentials");
                 }
                 Err(error) => {
                     warn!(mailbox = %self.mailbox, error = %error, backoff_seconds = backoff.as_secs(), "imap session ended; reconnecting");

@@ -81,7 +81,7 @@ impl RuleSet {
             _ => input.body.to_string(),
         };
         let mut text = String::new();
-        normalize_into(&original, &mut text);
+        let same_offsets = normalize_into(&original, &mut text);
         let title_end = match input.title {
             Some(title) if !title.is_empty() => text.find('\n').unwrap_or(0),
             _ => 0,
@@ -91,13 +91,14 @@ impl RuleSet {
         let mut hits = Vec::new();
         self.collect_hits(&text, false, &mut hits);
         let mut address_text = String::new();
+        let mut address_same_offsets = true;
         if let Some(address) = input.address {
-            normalize_into(address, &mut address_text);
+            address_same_offsets = normalize_into(address, &mut address_text);
             self.collect_hits(&address_text, true, &mut hits);
         }
-        let spans = OffsetMap::new(&original, &text);
+        let spans = OffsetMap::new(&original, &text, same_offsets);
         let address_original = input.address.unwrap_or("");
-        let address_spans = OffsetMap::new(address_original, &address_text);
+        let address_spans = OffsetMap::new(address_original, &address_text, address_same_offsets);
         let words = |hit: &Hit| -> String {
             if hit.in_address {
                 address_spans
@@ -346,7 +347,7 @@ impl RuleSet {
             if rule.kind == kind {
                 fired.push(RuleHit {
                     rule: rule.id.clone(),
-                    matched: distinct(group.iter().map(|h| words(h))),
+                    matched: distinct(group.iter().map(words)),
                 });
             }
         }
@@ -434,7 +435,7 @@ impl RuleSet {
         for (topic, group) in group_by_rule(&pairs) {
             fired.push(RuleHit {
                 rule: self.topics[topic as usize].id.clone(),
-                matched: distinct(group.iter().map(|h| words(h))),
+                matched: distinct(group.iter().map(words)),
             });
         }
         let (best_top, best_score, best_priority) = tops[0];
@@ -851,12 +852,7 @@ struct OffsetMap {
 }
 
 impl OffsetMap {
-    fn new(original: &str, normalized: &str) -> OffsetMap {
-        let same = original.len() == normalized.len()
-            && original
-                .char_indices()
-                .zip(normalized.char_indices())
-                .all(|((a, _), (b, _))| a == b);
+    fn new(original: &str, normalized: &str, same: bool) -> OffsetMap {
         let starts = (!same).then(|| {
             normalized
                 .char_indices()

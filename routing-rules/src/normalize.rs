@@ -5,21 +5,25 @@
 //! text is the `n`th character of the original. The original text is never changed; the
 //! engine uses this to quote what a rule matched in the citizen's own words.
 
-/// Normalizes `text` for matching into `out` (cleared first).
-pub fn normalize_into(text: &str, out: &mut String) {
+use std::sync::OnceLock;
+
+/// Normalizes `text` for matching into `out` (cleared first). Returns true when every
+/// character kept its UTF-8 length, so that byte offsets of `out` are those of `text`.
+pub fn normalize_into(text: &str, out: &mut String) -> bool {
     out.clear();
     out.reserve(text.len());
-    let mut has_cjk = false;
+    let table = simplified_table();
+    let mut same_offsets = true;
     for c in text.chars() {
-        let folded = fold_width_and_case(c);
-        has_cjk |= (folded as u32) >= 0x2E80;
+        let folded = match c as u32 {
+            0..=0x7F => c.to_ascii_lowercase(),
+            CJK_FIRST..=CJK_LAST => table[(c as u32 - CJK_FIRST) as usize],
+            _ => fold_width_and_case(c),
+        };
+        same_offsets &= folded.len_utf8() == c.len_utf8();
         out.push(folded);
     }
-    if has_cjk {
-        // fast2s maps one character to one character, with a little context for the few
-        // traditional characters whose simplified form depends on their neighbours.
-        *out = fast2s::convert(out);
-    }
+    same_offsets
 }
 
 /// Normalizes `text` for matching.
@@ -27,6 +31,34 @@ pub fn normalize(text: &str) -> String {
     let mut out = String::new();
     normalize_into(text, &mut out);
     out
+}
+
+/// The CJK blocks whose traditional characters are mapped: Extension A and the Unified
+/// Ideographs.
+const CJK_FIRST: u32 = 0x3400;
+const CJK_LAST: u32 = 0x9FFF;
+
+/// The simplified form of every character of the CJK blocks, built once from `fast2s`.
+///
+/// Limitation: `fast2s` converts a few characters differently by their neighbours (乾隆,
+/// 看著); the table holds each character's form alone, so those few stay as written. Rule
+/// phrases are normalized the same way, so matching stays consistent.
+fn simplified_table() -> &'static [char] {
+    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut buffer = [0u8; 4];
+        (CJK_FIRST..=CJK_LAST)
+            .map(|code| {
+                let c = char::from_u32(code).unwrap_or(' ');
+                let converted = fast2s::convert(c.encode_utf8(&mut buffer));
+                let mut chars = converted.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(simple), None) => simple,
+                    _ => c,
+                }
+            })
+            .collect()
+    })
 }
 
 /// Folds one character: full-width ASCII to ASCII, ideographic and no-break spaces to a

@@ -674,6 +674,42 @@ fn unreadable_numbers_are_refused_before_storing(backend: BackendType) {
     store.close();
 }
 
+fn batch_limits_and_waits_keep_every_write(backend: BackendType) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(backend, dir.path());
+    cfg.max_batch = 4;
+    cfg.max_batch_wait_micros = 2_000;
+    let store = AppealStore::open(&cfg).unwrap();
+    let received = at("2026-12-03T13:00:00+08:00");
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|t| {
+                let store = store.clone();
+                scope.spawn(move || {
+                    (0..6)
+                        .map(|i| {
+                            store
+                                .intake_blocking(
+                                    appeal(Channel::Sms, &format!("s-{t}-{i}"), "求助", received),
+                                    decision(Kind::HelpRequest, "civil-affairs", &[], None),
+                                )
+                                .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let numbers: HashSet<_> = outcomes.iter().map(|o| o.case_number.clone()).collect();
+    assert_eq!(numbers.len(), 60);
+    assert_eq!(store.count(&AppealFilter::default()).unwrap(), 60);
+    store.close();
+}
+
 fn closed_store_refuses_writes(backend: BackendType) {
     let dir = tempfile::tempdir().unwrap();
     let store = open(backend, &dir);
@@ -741,6 +777,11 @@ macro_rules! conformance {
             #[test]
             fn unreadable_numbers_are_refused_before_storing() {
                 super::unreadable_numbers_are_refused_before_storing($backend);
+            }
+
+            #[test]
+            fn batch_limits_and_waits_keep_every_write() {
+                super::batch_limits_and_waits_keep_every_write($backend);
             }
 
             #[test]

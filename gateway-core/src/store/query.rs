@@ -237,6 +237,8 @@ fn walk(
     if upper.as_ref().is_some_and(|upper| *upper <= lower) {
         return Ok(());
     }
+    // Limitation: when filters combine (a unit and a kind, say), only the first is an index
+    // range; the walk reads the facets of every appeal in that range to test the others.
     let check_facets = filter.needs_facets(driving);
     backend.scan(table, &lower, upper.as_deref(), &mut |key, _| {
         let Some(sort_key) = key.get(prefix.len()..) else {

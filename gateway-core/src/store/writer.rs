@@ -157,6 +157,8 @@ fn commit_batch(backend: &dyn StorageBackend, batch: Vec<Job>) {
     }
 
     // One transaction and one fsync for the whole batch.
+    // Limitation: if the commit fails, every write of the batch is refused, also those that
+    // would have committed alone; the callers retry, and intake retries are idempotent.
     let committed = if changes.is_empty() {
         Ok(())
     } else {

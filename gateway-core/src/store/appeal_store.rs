@@ -365,3 +365,106 @@ impl AppealStore {
         self.inner.backend.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appeal::Channel;
+    use crate::decision::{Kind, Principle};
+    use crate::ids::UnitId;
+    use crate::store::backend::ChangeSet;
+
+    fn route() -> RoutingDecision {
+        RoutingDecision {
+            kind: Kind::Complaint,
+            topic: vec![],
+            emergency: None,
+            township: None,
+            village: None,
+            ambiguous_places: vec![],
+            lead_unit: UnitId::new("housing"),
+            assisting_units: vec![],
+            principle: Principle::OwnerResponsible,
+            rules: vec![],
+            confidence: 0.5,
+        }
+    }
+
+    fn damage(store: &AppealStore, table: &str, key: &[u8], value: &[u8]) {
+        let mut changes = ChangeSet::default();
+        changes.put(table, key.to_vec(), value.to_vec());
+        store.inner.backend.commit(&changes).unwrap();
+    }
+
+    fn open(dir: &tempfile::TempDir) -> AppealStore {
+        AppealStore::open(&StoreConfig::new(
+            BackendType::Redb,
+            dir.path().join("s.redb"),
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn damaged_appeal_is_reported_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let appeal = Appeal::builder(Channel::Sms, "s-1", "路面塌陷").build();
+        let id = appeal.id.clone();
+        store.intake_blocking(appeal.clone(), route()).unwrap();
+        damage(
+            &store,
+            keys::APPEALS,
+            id.as_str().as_bytes(),
+            b"{\"case_number\":",
+        );
+
+        for err in [
+            store.appeal(&id).unwrap_err(),
+            store.appeal_by_intake_key("sms:s-1").unwrap_err(),
+            store
+                .list(&AppealFilter::default(), &PageRequest::first(10))
+                .unwrap_err(),
+            // A retry must read the first intake's case number, and says why it cannot.
+            store.intake_blocking(appeal, route()).unwrap_err(),
+        ] {
+            match &err {
+                StoreError::Corrupt { table, key, .. } => {
+                    assert_eq!(table, keys::APPEALS);
+                    assert_eq!(key, id.as_str());
+                }
+                other => panic!("expected a corrupt record, got {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_counter_refuses_intake_instead_of_reusing_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        damage(&store, keys::COUNTERS, keys::APPEAL_COUNT, b"xyz");
+        let err = store
+            .intake_blocking(Appeal::builder(Channel::Sms, "s-2", "x").build(), route())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("a counter must be 8 bytes"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("appeal_count"), "{err}");
+        assert!(store.count(&AppealFilter::default()).is_err());
+    }
+
+    #[test]
+    fn damaged_facets_fail_a_combined_filter_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let appeal = Appeal::builder(Channel::Sms, "s-3", "x").build();
+        let id = appeal.id.clone();
+        store.intake_blocking(appeal, route()).unwrap();
+        damage(&store, keys::FACETS, id.as_str().as_bytes(), &[0xff, 0x00]);
+        let filter = AppealFilter::default()
+            .unit(UnitId::new("housing"))
+            .kind(Kind::Complaint);
+        let err = store.list(&filter, &PageRequest::first(5)).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    }
+}

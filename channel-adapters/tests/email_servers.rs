@@ -92,6 +92,7 @@ fn imap_config(servers: &Servers, mailbox: &str, after_intake: AfterIntake) -> A
         host: servers.imap_host.clone(),
         port: Some(servers.imap_port),
         security: ImapSecurity::Plain,
+        tls_ca_file: None,
         username: servers.user.clone(),
         password: servers.password.clone(),
         mailboxes: vec![mailbox.to_string()],
@@ -526,6 +527,7 @@ async fn acknowledgement_arrives_in_chinese_and_threads_with_the_reply() {
         host: servers.smtp_host.clone(),
         port: Some(servers.smtp_port),
         security: SmtpSecurity::Plain,
+        tls_ca_file: None,
         username: None,
         password: None,
         send_timeout_seconds: 10,
@@ -646,4 +648,162 @@ async fn a_wrong_password_is_reported_as_a_login_error() {
             .to_string()
             .contains("check the username and password")
     );
+}
+
+/// The TLS ports and the test CA, or `None` when the TLS variables are not set.
+fn tls_servers(test: &str) -> Option<(Servers, (String, u16), (String, u16), PathBuf)> {
+    let servers = servers(test)?;
+    let imaps = std::env::var("GATEWAY_TEST_IMAPS").ok();
+    let starttls = std::env::var("GATEWAY_TEST_SMTP_STARTTLS").ok();
+    let ca = std::env::var("GATEWAY_TEST_TLS_CA").ok();
+    let (Some(imaps), Some(starttls), Some(ca)) = (imaps, starttls, ca) else {
+        if std::env::var("GATEWAY_REQUIRE_MAIL_SERVERS").as_deref() == Ok("1") {
+            panic!(
+                "GATEWAY_REQUIRE_MAIL_SERVERS=1 but GATEWAY_TEST_IMAPS, GATEWAY_TEST_SMTP_STARTTLS or \
+                 GATEWAY_TEST_TLS_CA is unset; eval \"$(bash scripts/mail-servers.sh env)\""
+            );
+        }
+        println!("{test}: not run: the TLS test servers are not configured");
+        return None;
+    };
+    Some((
+        servers,
+        split_address(&imaps, "GATEWAY_TEST_IMAPS"),
+        split_address(&starttls, "GATEWAY_TEST_SMTP_STARTTLS"),
+        PathBuf::from(ca),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_over_implicit_tls_verifies_the_server_certificate() {
+    let Some((servers, (host, port), _, ca)) =
+        tls_servers("intake_over_implicit_tls_verifies_the_server_certificate")
+    else {
+        return;
+    };
+    let _shared = RESTART_LOCK.read().await;
+    let mailbox = unique_mailbox("tls");
+    let tag = mailbox.clone();
+    let mut session = admin(&servers).await;
+    session.create(&mailbox).await.expect("CREATE test mailbox");
+    append_all(&mut session, &mailbox, &[citizen_mail(1, &tag)]).await;
+    let _ = session.logout().await;
+
+    let mut config = (*imap_config(&servers, &mailbox, AfterIntake::MarkSeen)).clone();
+    config.host = host;
+    config.port = Some(port);
+    config.security = ImapSecurity::Tls;
+
+    // Without the test CA the certificate is unknown, and the connection is refused.
+    let (tx, mut rx) = mpsc::channel(4);
+    let untrusting = ImapWatcher::new(
+        Arc::new(config.clone()),
+        mailbox.clone(),
+        Arc::new(MemoryProgress::new()),
+        Arc::new(NoSentMessages),
+        ChannelSink(tx.clone()),
+    );
+    let (_stop, mut shutdown) = watch::channel(false);
+    let error = untrusting
+        .session(&mut shutdown)
+        .await
+        .expect_err("unknown CA refused");
+    assert!(
+        matches!(
+            error,
+            channel_adapters::email::imap::ImapError::Connect { .. }
+        ),
+        "{error}"
+    );
+
+    // With it, mail comes in over TLS.
+    config.tls_ca_file = Some(ca);
+    let watcher = ImapWatcher::new(
+        Arc::new(config),
+        mailbox.clone(),
+        Arc::new(MemoryProgress::new()),
+        Arc::new(NoSentMessages),
+        ChannelSink(tx),
+    );
+    let (stop, shutdown) = watch::channel(false);
+    let task = tokio::spawn(watcher.run(shutdown));
+    let got = receive(&mut rx, 1, Duration::from_secs(20)).await;
+    stop.send(true).expect("watcher listens");
+    tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("watcher stops")
+        .expect("no panic");
+    assert_eq!(got.len(), 1, "the message arrived over tls");
+    assert_eq!(message_id(&got[0]), format!("{tag}-1@example.org"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledgement_over_required_starttls_arrives() {
+    let Some((servers, _, (host, port), ca)) =
+        tls_servers("acknowledgement_over_required_starttls_arrives")
+    else {
+        return;
+    };
+    let _shared = RESTART_LOCK.read().await;
+    let tag = unique_mailbox("starttls");
+    let config = AckConfig {
+        from_address: "xianzhang@wencheng.example.gov.cn".into(),
+        from_name: "文成县12345热线".into(),
+        message_id_domain: "wencheng.example.gov.cn".into(),
+        subject_template: "[工单 {case_number}] 您的诉求已收到".into(),
+        body_template: "您的诉求已收到，工单号 {case_number}。\n".into(),
+    };
+    let request = AckRequest {
+        case_number: CaseNumber::parse("2612030043").expect("case number"),
+        to_address: "citizen@example.org".into(),
+        to_name: None,
+        original_subject: None,
+        original_message_id: Some(format!("{tag}-orig@example.org")),
+        original_references: Vec::new(),
+    };
+    let mail = build_acknowledgement(&config, &request, &tag).expect("builds");
+    let smtp = |ca_file: Option<PathBuf>| SmtpConfig {
+        host: host.clone(),
+        port: Some(port),
+        security: SmtpSecurity::Starttls,
+        tls_ca_file: ca_file,
+        username: None,
+        password: None,
+        send_timeout_seconds: 10,
+        pool_max_connections: 1,
+    };
+
+    // An unknown CA is refused before any mail is handed over.
+    let refused = smtp(None).build().expect("transport").send(&mail).await;
+    assert!(refused.is_err(), "certificate from an unknown CA accepted");
+
+    smtp(Some(ca))
+        .build()
+        .expect("transport")
+        .send(&mail)
+        .await
+        .expect("sent over starttls");
+    let mut citizen = login(
+        &servers.imap_host,
+        servers.imap_port,
+        &servers.citizen_user,
+        &servers.citizen_password,
+    )
+    .await;
+    let wanted = format!("{tag}@wencheng.example.gov.cn");
+    let mut found = false;
+    for _ in 0..50 {
+        citizen.select("INBOX").await.expect("SELECT INBOX");
+        let hits = citizen
+            .uid_search(format!("HEADER Message-ID \"{wanted}\""))
+            .await
+            .expect("SEARCH");
+        if !hits.is_empty() {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = citizen.logout().await;
+    assert!(found, "acknowledgement sent over starttls was delivered");
 }

@@ -12,7 +12,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use tracing::warn;
@@ -314,6 +314,9 @@ pub struct SmtpConfig {
     /// How the connection is secured.
     #[serde(default)]
     pub security: SmtpSecurity,
+    /// A PEM file of root certificates to trust besides the Mozilla roots (a private CA).
+    #[serde(default)]
+    pub tls_ca_file: Option<std::path::PathBuf>,
     /// The login, when the server wants one.
     #[serde(default)]
     pub username: Option<String>,
@@ -357,7 +360,21 @@ impl SmtpConfig {
         let tls = match self.security {
             SmtpSecurity::Plain => Tls::None,
             SmtpSecurity::Tls | SmtpSecurity::Starttls => {
-                let parameters = TlsParameters::new(self.host.clone())
+                let mut parameters = TlsParameters::builder(self.host.clone());
+                if let Some(path) = &self.tls_ca_file {
+                    let pem = std::fs::read(path).map_err(|error| {
+                        transport_error(format!(
+                            "tls_ca_file {} unreadable: {error}",
+                            path.display()
+                        ))
+                    })?;
+                    let certificate = Certificate::from_pem(&pem).map_err(|error| {
+                        transport_error(format!("tls_ca_file {}: {error}", path.display()))
+                    })?;
+                    parameters = parameters.add_root_certificate(certificate);
+                }
+                let parameters = parameters
+                    .build_rustls()
                     .map_err(|error| transport_error(error.to_string()))?;
                 if self.security == SmtpSecurity::Tls {
                     Tls::Wrapper(parameters)
@@ -574,6 +591,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: Some(port),
             security: SmtpSecurity::Plain,
+            tls_ca_file: None,
             username: None,
             password: None,
             send_timeout_seconds: 1,

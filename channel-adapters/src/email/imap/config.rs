@@ -1,5 +1,6 @@
 //! What the IMAP intake connects to and how it behaves.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,9 @@ pub struct ImapConfig {
     /// How the connection is secured.
     #[serde(default)]
     pub security: ImapSecurity,
+    /// A PEM file of root certificates to trust besides the Mozilla roots (a private CA).
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
     /// The login.
     pub username: String,
     /// The password for `username`.

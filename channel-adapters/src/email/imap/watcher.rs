@@ -258,7 +258,9 @@ impl<S: MailSink> ImapWatcher<S> {
                 .map_err(|error| connect_error(error.to_string()))?;
             let stream = match self.config.security {
                 ImapSecurity::Plain => ImapStream::Plain(tcp),
-                ImapSecurity::Tls => wrap_tls(tcp, &host).await.map_err(connect_error)?,
+                ImapSecurity::Tls => wrap_tls(tcp, &host, self.config.tls_ca_file.as_deref())
+                    .await
+                    .map_err(connect_error)?,
             };
             let mut client = Client::new(stream);
             match client.read_response().await {

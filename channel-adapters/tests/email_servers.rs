@@ -650,8 +650,11 @@ async fn a_wrong_password_is_reported_as_a_login_error() {
     );
 }
 
+/// The plain servers, the implicit-TLS IMAP and STARTTLS SMTP addresses, and the test CA.
+type TlsServers = (Servers, (String, u16), (String, u16), PathBuf);
+
 /// The TLS ports and the test CA, or `None` when the TLS variables are not set.
-fn tls_servers(test: &str) -> Option<(Servers, (String, u16), (String, u16), PathBuf)> {
+fn tls_servers(test: &str) -> Option<TlsServers> {
     let servers = servers(test)?;
     let imaps = std::env::var("GATEWAY_TEST_IMAPS").ok();
     let starttls = std::env::var("GATEWAY_TEST_SMTP_STARTTLS").ok();

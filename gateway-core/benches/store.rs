@@ -17,6 +17,7 @@ use gateway_core::{Channel, Kind, UnitId};
 use store_support::{appeal, backends, config, decision, texts};
 
 const OPEN_ENV: &str = "STORE_BENCH_OPEN";
+const KILL_ENV: &str = "STORE_BENCH_WRITE_UNTIL_KILLED";
 const ROUNDS: usize = 3;
 /// Concurrent writers filling the large store: many, so that batches are large.
 const FILL_WRITERS: usize = 512;
@@ -39,6 +40,10 @@ fn env_number(name: &str, default: usize) -> usize {
 fn main() {
     if let Ok(spec) = std::env::var(OPEN_ENV) {
         open_probe(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var(KILL_ENV) {
+        write_until_killed(&spec);
         return;
     }
     let intakes = env_number("STORE_BENCH_N", 1_000);
@@ -80,6 +85,12 @@ fn main() {
             backend.as_str(),
             stored as f64 / fill_seconds,
             size_bytes as f64 / 1048576.0
+        );
+        let crashed = crash_then_probe(backend, &cfg.path);
+        println!(
+            "{}: open after a SIGKILL during intake (recovery included) {:.1} ms",
+            backend.as_str(),
+            crashed[0]
         );
         let mut probes: Vec<Vec<f64>> = Vec::new();
         for _ in 0..ROUNDS {
@@ -202,6 +213,67 @@ fn disk_bytes(path: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// Kills a process in the middle of intakes into the large store, then probes the open.
+fn crash_then_probe(backend: BackendType, path: &Path) -> Vec<f64> {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let mut child = Command::new(exe)
+        .env(KILL_ENV, format!("{}|{}", backend.as_str(), path.display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the writer starts");
+    let stdout = child.stdout.take().expect("the writer's stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    // Wait for 200 acknowledged intakes, so the kill lands in the middle of writing.
+    for _ in 0..200 {
+        if lines.next().is_none() {
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL reaches the writer");
+    child.wait().expect("the writer is reaped");
+    run_probe(backend, path)
+}
+
+/// In the killed process: intakes from 16 tasks, one line per acknowledged intake.
+fn write_until_killed(spec: &str) {
+    let (backend, path) = spec.split_once('|').expect("backend|path");
+    let backend = if backend == "redb" {
+        BackendType::Redb
+    } else {
+        BackendType::Sled
+    };
+    let store = AppealStore::open(&StoreConfig::new(backend, path)).expect("the store opens");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for writer in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // Bounded, should the parent never kill.
+                for n in 0..100_000 {
+                    let a = appeal(
+                        Channel::Phone,
+                        &format!("kill-{writer}-{n}"),
+                        "噪音",
+                        chrono::Utc::now(),
+                    );
+                    let route = decision(Kind::Complaint, "police", &[], None);
+                    store.intake(a, route).await.expect("intake");
+                    println!("{writer} {n}");
+                }
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    });
 }
 
 /// Runs the open probe in a fresh process, so that its memory is the store's alone.

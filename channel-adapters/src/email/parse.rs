@@ -181,12 +181,25 @@ pub fn parse_email(raw: &[u8]) -> ParsedEmail {
         },
     };
 
-    // Attachments: every part mail-parser calls one, except the parts read as the body.
-    let attachments = message
+    // Attachments: every part mail-parser calls one, except the parts read as the body, and
+    // any further inline plain-text part, so that no text the citizen sent is dropped.
+    let further_text = message.text_body.iter().copied().filter(|&id| {
+        Some(id) != plain_id
+            && !message.attachments.contains(&id)
+            && matches!(
+                message.parts.get(id as usize).map(|p| &p.body),
+                Some(PartType::Text(_))
+            )
+    });
+    let attachment_ids: Vec<u32> = message
         .attachments
         .iter()
         .copied()
         .filter(|&id| Some(id) != plain_id && Some(id) != html_id)
+        .chain(further_text)
+        .collect();
+    let attachments = attachment_ids
+        .into_iter()
         .filter_map(|id| message.parts.get(id as usize))
         .map(|part| attachment(&message, part))
         .collect();
@@ -453,5 +466,40 @@ fn repair_name(name: &str) -> String {
         name.to_string()
     } else {
         name.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_inline_text_part_is_kept_as_an_attachment() {
+        let raw = b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+            --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xe7\xac\xac\xe4\xb8\x80\r\n\
+            --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xe7\xac\xac\xe4\xba\x8c\r\n--b--\r\n";
+        let parsed = parse_email(raw);
+        assert_eq!(parsed.text.trim(), "第一");
+        assert_eq!(parsed.attachments.len(), 1, "{:?}", parsed.attachments);
+        assert_eq!(parsed.attachments[0].bytes.trim_ascii(), "第二".as_bytes());
+        assert_eq!(parsed.attachments[0].content_type, "text/plain");
+    }
+
+    #[test]
+    fn html_only_mail_is_read_as_text() {
+        let raw = b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>\xe8\xb7\xaf\xe7\x81\xaf<br>\xe4\xb8\x8d\xe4\xba\xae</p>";
+        let parsed = parse_email(raw);
+        assert_eq!(parsed.body_source, BodySource::Html);
+        assert!(parsed.text.contains("路灯"), "{}", parsed.text);
+        assert!(parsed.html.unwrap().contains("<p>"));
+    }
+
+    #[test]
+    fn unfolded_subject_words_lose_only_the_space_between_them() {
+        let (text, problems) =
+            decode_unstructured("Re: =?UTF-8?B?6Lev54Gv?=\r\n =?UTF-8?B?5LiN5Lqu?= now");
+        assert_eq!(text, "Re: 路灯不亮 now");
+        assert!(problems.is_empty());
     }
 }

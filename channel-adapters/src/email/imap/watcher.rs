@@ -362,6 +362,7 @@ impl<S: MailSink> ImapWatcher<S> {
                 warn!(mailbox = %self.mailbox, old = mark.uid_validity, new = uid_validity, "uidvalidity changed; resynchronizing and deduplicating by message-id");
                 (0, true)
             }
+            // A mailbox never watched before is taken in from its first message.
             None => (0, false),
         };
 
@@ -375,6 +376,7 @@ impl<S: MailSink> ImapWatcher<S> {
 
         for uid in uids {
             // Fetch without setting \Seen: the flag is set only once the mail is safe.
+            // Limitation: a message is fetched whole into memory; there is no size cap yet.
             let raw = self.fetch(session, uid).await?;
             if let Some(raw) = raw {
                 let outcome = intake_email(&raw, self.lookup.as_ref());

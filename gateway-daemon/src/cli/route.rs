@@ -124,7 +124,7 @@ pub fn output_line(id: Value, decision: &RoutingDecision) -> Value {
         "assisting_units": decision.assisting_units,
         "principle": decision.principle,
         "rules": decision.rule_ids().collect::<Vec<_>>(),
-        "confidence": (decision.confidence * 100.0).round() / 100.0,
+        "confidence": (f64::from(decision.confidence) * 100.0).round() / 100.0,
     });
     if !decision.ambiguous_places.is_empty() {
         line["ambiguous_places"] = json!(decision.ambiguous_places);

@@ -2,7 +2,11 @@
 //!
 //! The `gateway` binary is a thin shell over this library: [`cli`] holds each subcommand,
 //! [`defaults`] the example county embedded so that every command runs with nothing else
-//! installed.
+//! installed. [`server`] is the intake server behind `gateway serve`, configured by
+//! [`config`], logging through [`logging`].
 
 pub mod cli;
+pub mod config;
 pub mod defaults;
+pub mod logging;
+pub mod server;

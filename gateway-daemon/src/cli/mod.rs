@@ -1,7 +1,9 @@
 //! The command line: what `gateway` can do, one module per subcommand group.
 
+pub mod entry;
 pub mod route;
 pub mod rules;
+pub mod serve;
 
 use std::path::PathBuf;
 
@@ -19,6 +21,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the intake server: every channel's webhooks, routing on arrival, the read-back API.
+    Serve(serve::ServeArgs),
     /// Classify and route appeals given as JSON lines, writing one decision per line.
     Route {
         /// The rule set's entry file; the embedded example county when omitted.

@@ -1,0 +1,113 @@
+//! The path of every appeal: route, store durably, hand an emergency off, then answer.
+//!
+//! Each stage runs in its own span (`intake`, `route`, `store`) carrying the appeal id and
+//! the channel; nothing personal is logged, only ids, the channel and the text's length.
+
+use std::time::Instant;
+
+use channel_adapters::IntakeOutcome;
+use gateway_core::Appeal;
+use gateway_core::mask;
+use routing_rules::RouteInput;
+use tracing::Instrument as _;
+
+use super::emergency::service_of;
+use super::error::ApiError;
+use super::state::AppState;
+
+/// Routes the appeal with the rules in force and stores it with its decision. Returns only
+/// once the appeal is durable. A retry of the same channel message gets the first intake's
+/// appeal id and case number, creates nothing and raises no second hand-off.
+pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, ApiError> {
+    let span = tracing::info_span!(
+        "intake",
+        appeal_id = %appeal.id,
+        channel = %appeal.channel,
+    );
+    async move {
+        let channel = appeal.channel;
+
+        let decision = {
+            let _route = tracing::info_span!("route").entered();
+            let rules = state.rules.current();
+            let decision = rules.route(&RouteInput::from(&appeal));
+            tracing::debug!(
+                text = %mask::text(&appeal.body),
+                lead_unit = %decision.lead_unit,
+                principle = decision.principle.as_str(),
+                emergency = decision.emergency.as_ref().map(|e| e.service.number()),
+                "routed"
+            );
+            decision
+        };
+
+        let started = Instant::now();
+        let stored = state
+            .store
+            .intake(appeal.clone(), decision.clone())
+            .instrument(tracing::info_span!("store"))
+            .await;
+        state
+            .metrics
+            .store_commit_seconds
+            .with_label_values(&["intake"])
+            .observe(started.elapsed().as_secs_f64());
+        let outcome = stored?;
+
+        let result = if outcome.duplicate { "duplicate" } else { "new" };
+        state
+            .metrics
+            .intake
+            .with_label_values(&[channel.as_str(), result])
+            .inc();
+
+        // A retry answers with what was decided the first time.
+        let emergency = if outcome.duplicate {
+            let stored_decision = state.store.decision(&outcome.appeal_id)?;
+            stored_decision.as_ref().and_then(service_of)
+        } else {
+            state
+                .metrics
+                .decisions
+                .with_label_values(&[decision.principle.as_str()])
+                .inc();
+            let emergency = service_of(&decision);
+            if emergency.is_some() {
+                let mut appeal = appeal;
+                appeal.id = outcome.appeal_id.clone();
+                state
+                    .emergencies
+                    .hand_off(appeal, decision, outcome.case_number.to_string())
+                    .await?;
+            }
+            emergency
+        };
+
+        tracing::info!(
+            stored_id = %outcome.appeal_id,
+            case_number = %outcome.case_number,
+            duplicate = outcome.duplicate,
+            "appeal stored"
+        );
+        Ok(IntakeOutcome {
+            appeal_id: outcome.appeal_id,
+            case_number: outcome.case_number.to_string(),
+            emergency,
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Takes in every appeal of a request in order, stopping at the first failure (the channel
+/// then retries the whole request, and what was stored answers as a duplicate).
+pub async fn take_in_all(
+    state: &AppState,
+    appeals: impl IntoIterator<Item = Appeal>,
+) -> Result<Vec<IntakeOutcome>, ApiError> {
+    let mut outcomes = Vec::new();
+    for appeal in appeals {
+        outcomes.push(take_in(state, appeal).await?);
+    }
+    Ok(outcomes)
+}

@@ -1,0 +1,242 @@
+//! Start-up, serving, and graceful shutdown.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use gateway_core::AppealStore;
+use gateway_core::store::StoreError;
+use routing_rules::RuleErrors;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::api::auth::Tokens;
+use super::api::status::RateLimiter;
+use super::emergency::Emergencies;
+use super::metrics::Metrics;
+use super::reload::{Rules, spawn_reloader};
+use super::state::{AppState, Channels};
+use crate::config::{ADMIN_TOKEN_ENV, ConfigError, GatewayConfig};
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The rules do not compile.
+    #[error("the rule set does not compile:\n{0}")]
+    Rules(RuleErrors),
+    /// A channel's section is wrong.
+    #[error("invalid channel config [channels.{channel}]: {reason}")]
+    Channel {
+        /// The channel.
+        channel: String,
+        /// What the adapter said.
+        reason: String,
+    },
+    /// The data dir could not be created.
+    #[error("could not create the data dir {path}: {reason}; check --data-dir and its permissions")]
+    DataDir {
+        /// The path.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The address could not be bound.
+    #[error("could not listen on {address}: {reason}; is another process using it?")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        reason: String,
+    },
+    /// The HTTP client for emergencies could not be built.
+    #[error("could not build the emergency hand-off client: {0}")]
+    Client(String),
+    /// The server failed while running.
+    #[error("the server stopped: {0}")]
+    Serve(String),
+}
+
+fn channel_error(channel: &str, reason: impl std::fmt::Display) -> ServeError {
+    ServeError::Channel {
+        channel: channel.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Builds the shared state: opens the store, compiles the rules, builds each channel.
+pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| ServeError::DataDir {
+        path: config.data_dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let store_config = config.store.store_config(&config.data_dir);
+    let store = tokio::task::spawn_blocking(move || AppealStore::open(&store_config))
+        .await
+        .map_err(|e| ServeError::Serve(e.to_string()))??;
+
+    let metrics = Metrics::new();
+    let entry = config.rules.entry.clone();
+    let rules_metrics = metrics.clone();
+    let rules = tokio::task::spawn_blocking(move || Rules::load(entry, rules_metrics))
+        .await
+        .map_err(|e| ServeError::Serve(e.to_string()))?
+        .map_err(ServeError::Rules)?;
+
+    let channels = &config.channels;
+    let mut wechat = BTreeMap::new();
+    if let Some(section) = &channels.wechat {
+        for (name, account) in &section.accounts {
+            let adapter = account
+                .clone()
+                .build()
+                .map_err(|e| channel_error(&format!("wechat.accounts.{name}"), e))?;
+            wechat.insert(name.clone(), adapter);
+        }
+    }
+    let channels = Channels {
+        cti: channels
+            .cti
+            .clone()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(|e| channel_error("cti", e))?,
+        sms: channels
+            .sms
+            .clone()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(|e| channel_error("sms", e))?,
+        wechat,
+        wechat_reply_timeout: Duration::from_millis(
+            channels
+                .wechat
+                .as_ref()
+                .map_or(4000, |w| w.reply_timeout_millis),
+        ),
+        web_form: channels
+            .web_form
+            .clone()
+            .map(|c| c.build())
+            .transpose()
+            .map_err(|e| channel_error("web_form", e))?,
+    };
+
+    let emergencies = Emergencies::new(&config.emergency, store.clone(), metrics.clone())
+        .map_err(|e| ServeError::Client(e.to_string()))?;
+    Ok(Arc::new(AppState {
+        store,
+        rules,
+        channels,
+        tokens: Tokens::new(&config.api.tokens, std::env::var(ADMIN_TOKEN_ENV).ok()),
+        metrics,
+        emergencies,
+        status_limiter: RateLimiter::new(config.status.lookups_per_minute),
+        max_body_bytes: config.max_body_bytes,
+        accepting: AtomicBool::new(true),
+    }))
+}
+
+/// Runs the daemon until SIGTERM or Ctrl-C: then it stops accepting, lets the requests in
+/// flight finish (for at most `shutdown_grace_seconds`) and closes the store. Appeals already
+/// acknowledged were durable before their answer, so nothing acknowledged is lost either way.
+///
+/// Once listening, the bound address is printed on standard output as
+/// `listening on http://ADDR`, so a caller that asked for port 0 learns the port.
+pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
+    let address = config.listen_addr()?;
+    let state = build_state(&config).await?;
+
+    match state.emergencies.resume() {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(count = n, "resumed pending emergency hand-offs"),
+        Err(e) => tracing::error!(error = %e, "could not read the pending emergency hand-offs"),
+    }
+    let _watcher = spawn_reloader(
+        Arc::clone(&state),
+        config.rules.watch,
+        Duration::from_millis(config.rules.debounce_millis),
+    );
+
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|e| ServeError::Bind {
+            address,
+            reason: e.to_string(),
+        })?;
+    let bound = listener.local_addr().map_err(|e| ServeError::Bind {
+        address,
+        reason: e.to_string(),
+    })?;
+    tracing::info!(
+        address = %bound,
+        backend = %state.store.backend_type(),
+        rules = state.rules.current().name(),
+        "gateway listening"
+    );
+    println!("listening on http://{bound}");
+
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let app = super::router(Arc::clone(&state));
+    let stopping = Arc::clone(&state);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping.accepting.store(false, Ordering::Relaxed);
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        let _ = stop_tx.send(true);
+    });
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let outcome = tokio::select! {
+        result = server => result.map_err(|e| ServeError::Serve(e.to_string())),
+        () = async {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
+            Ok(())
+        }
+    };
+    let store = state.store.clone();
+    drop(state);
+    tokio::task::spawn_blocking(move || store.close())
+        .await
+        .map_err(|e| ServeError::Serve(e.to_string()))?;
+    tracing::info!("store closed; gateway stopped");
+    outcome
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("ctrl-c received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

@@ -5,8 +5,11 @@
 //! installed. [`server`] is the intake server behind `gateway serve`, configured by
 //! [`config`], logging through [`logging`].
 
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod defaults;
+pub mod dispatch;
+pub mod email;
 pub mod logging;
 pub mod server;

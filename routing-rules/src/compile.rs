@@ -844,6 +844,8 @@ impl Compiler {
             if let Some(context) = &parsed.file.emergency_context {
                 let cancel = context.get_ref().cancel.clone();
                 self.add_phrases(parsed, &cancel, Use::Cancel);
+                let patterns = context.get_ref().cancel_patterns.clone();
+                self.add_regexes(parsed, &patterns, Use::Cancel);
             }
             for spanned in &parsed.file.emergency {
                 let rule = spanned.get_ref();

@@ -125,6 +125,9 @@ pub(crate) struct EmergencyRule {
 pub(crate) struct EmergencyContext {
     #[serde(default)]
     pub cancel: Vec<Spanned<String>>,
+    /// Regular expressions with the same effect, e.g. a written date (`\\d{4}年`).
+    #[serde(default)]
+    pub cancel_patterns: Vec<Spanned<String>>,
 }
 
 /// `[[example]]`: a text and what it must route to; `gateway rules test` runs them.

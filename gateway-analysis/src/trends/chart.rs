@@ -38,7 +38,8 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// The weekly counts of the `top` hottest topics as lines, with a title, axes and a legend
-/// in Chinese. Returns the SVG document.
+/// in Chinese. Returns the SVG document. The y axis reaches half again above the highest
+/// count so the legend sits above the lines.
 pub fn weekly_chart_svg(report: &TrendReport, top: usize, title: &str) -> Result<String, ChartError> {
     if report.weeks.is_empty() {
         return Err(ChartError::Empty);
@@ -60,16 +61,17 @@ pub fn weekly_chart_svg(report: &TrendReport, top: usize, title: &str) -> Result
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 26))
             .margin(16)
+            .margin_right(48)
             .x_label_area_size(56)
             .y_label_area_size(56)
-            .build_cartesian_2d(0..weeks.saturating_sub(1).max(1), 0..(max + max / 8 + 1))
+            .build_cartesian_2d(0..weeks.saturating_sub(1).max(1), 0..(max + max / 2 + 1))
             .map_err(|e| draw(&e))?;
         let labels = report.weeks.clone();
         chart
             .configure_mesh()
             .x_desc("ISO 周（北京时间）")
             .y_desc("诉求数（件）")
-            .x_labels(14)
+            .x_labels(12)
             .x_label_formatter(&|i| labels.get(*i).map(|w| w.to_string()).unwrap_or_default())
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 12))
@@ -89,7 +91,7 @@ pub fn weekly_chart_svg(report: &TrendReport, top: usize, title: &str) -> Result
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::UpperMiddle)
             .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))

@@ -34,6 +34,44 @@ use tokio::sync::watch;
 /// The longest any wait for the servers or the gateway may take.
 const PATIENCE: Duration = Duration::from_secs(40);
 
+/// Everything the gateway's crates log while these tests run, to check what reaches a log.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogCapture;
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends the gateway crates' logs, DEBUG and up, to [`LOGS`]; once per test binary.
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::new(
+            "gateway_daemon=debug,channel_adapters=debug,gateway_core=debug",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(|| LogCapture)
+            .try_init();
+    });
+}
+
+fn captured_logs() -> String {
+    let logs = LOGS.lock().unwrap_or_else(|poison| poison.into_inner());
+    String::from_utf8_lossy(&logs).into_owned()
+}
+
 /// The servers the tests talk to, from the environment.
 #[derive(Debug, Clone)]
 struct Servers {
@@ -57,6 +95,7 @@ fn host_port(variable: &str, value: &str) -> (String, u16) {
 
 /// The servers, or `None` with a notice when they are not configured and not required.
 fn servers(test: &str) -> Option<Servers> {
+    capture_logs();
     let (Ok(imap), Ok(smtp)) = (
         std::env::var("GATEWAY_TEST_IMAP"),
         std::env::var("GATEWAY_TEST_SMTP"),
@@ -710,6 +749,23 @@ async fn acknowledgement_arrives_in_chinese_threads_and_the_reply_joins_the_case
         CaseNumber::parse("2001010001").expect("number")
     );
     assert_eq!(stored_count(&store), 2);
+
+    // The logs name mailboxes, UIDs, appeal ids and case numbers, never the citizen.
+    let logs = captured_logs();
+    assert!(logs.contains(record.appeal.id.as_str()), "appeal id logged");
+    assert!(logs.contains(&mailbox), "mailbox logged");
+    for personal in [
+        "citizen1@example.org",
+        "张三",
+        "路灯",
+        "新街口",
+        "还没有人处理",
+    ] {
+        assert!(
+            !logs.contains(personal),
+            "{personal:?} reached the logs:\n{logs}"
+        );
+    }
 }
 
 fn base64_utf8(text: &str) -> String {

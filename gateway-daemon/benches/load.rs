@@ -178,7 +178,13 @@ fn body(texts: &[String], n: u64) -> String {
 }
 
 /// Closed loop: `clients` tasks each post, wait for the answer, post again.
-async fn closed_loop(url: &str, clients: u64, seconds: u64, texts: Arc<Vec<String>>, run: &str) -> Figures {
+async fn closed_loop(
+    url: &str,
+    clients: u64,
+    seconds: u64,
+    texts: Arc<Vec<String>>,
+    run: &str,
+) -> Figures {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients as usize)
         .timeout(Duration::from_secs(10))
@@ -239,7 +245,13 @@ async fn closed_loop(url: &str, clients: u64, seconds: u64, texts: Arc<Vec<Strin
 
 /// Open loop: requests start on a fixed schedule whatever the answers; latency is counted
 /// from the scheduled start.
-async fn open_loop(url: &str, rate: u64, seconds: u64, texts: Arc<Vec<String>>, run: &str) -> Figures {
+async fn open_loop(
+    url: &str,
+    rate: u64,
+    seconds: u64,
+    texts: Arc<Vec<String>>,
+    run: &str,
+) -> Figures {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -316,14 +328,17 @@ fn prefill(data_dir: &Path, count: u64, texts: &[String]) {
                 let mut n = t;
                 while n < count {
                     let text = &texts[n as usize % texts.len()];
-                    let appeal = Appeal::builder(Channel::WebForm, format!("prefill-{n}"), text.clone())
-                        .citizen(Citizen {
-                            phone: Some(format!("138{:08}", n % 100_000_000)),
-                            ..Citizen::default()
-                        })
-                        .build();
+                    let appeal =
+                        Appeal::builder(Channel::WebForm, format!("prefill-{n}"), text.clone())
+                            .citizen(Citizen {
+                                phone: Some(format!("138{:08}", n % 100_000_000)),
+                                ..Citizen::default()
+                            })
+                            .build();
                     let decision = rules.route(&RouteInput::from(&appeal));
-                    store.intake_blocking(appeal, decision).expect("prefill intake");
+                    store
+                        .intake_blocking(appeal, decision)
+                        .expect("prefill intake");
                     n += threads;
                 }
             });

@@ -13,8 +13,8 @@ use channel_adapters::cti::CtiConfig;
 use channel_adapters::sms::SmsConfig;
 use channel_adapters::web_form::WebFormConfig;
 use channel_adapters::wechat::WechatConfig;
-use gateway_core::store::{BackendType, StoreConfig};
 use gateway_core::EmergencyService;
+use gateway_core::store::{BackendType, StoreConfig};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -418,7 +418,10 @@ impl GatewayConfig {
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.listen.parse().map_err(|e| ConfigError::Invalid {
             field: "listen".to_string(),
-            reason: format!("{:?} is not an address ({e}); write e.g. 127.0.0.1:8080", self.listen),
+            reason: format!(
+                "{:?} is not an address ({e}); write e.g. 127.0.0.1:8080",
+                self.listen
+            ),
         })
     }
 
@@ -429,7 +432,10 @@ impl GatewayConfig {
         };
         self.listen_addr()?;
         if self.max_body_bytes == 0 {
-            return Err(invalid("max_body_bytes", "it must be at least 1".to_string()));
+            return Err(invalid(
+                "max_body_bytes",
+                "it must be at least 1".to_string(),
+            ));
         }
         for token in &self.api.tokens {
             if token.token.len() < 16 {
@@ -446,7 +452,9 @@ impl GatewayConfig {
             if EmergencyService::parse(number).is_none() {
                 return Err(invalid(
                     "emergency.endpoints",
-                    format!("{number:?} is not a service; use \"110\", \"119\", \"120\" or \"122\""),
+                    format!(
+                        "{number:?} is not a service; use \"110\", \"119\", \"120\" or \"122\""
+                    ),
                 ));
             }
             if !(endpoint.url.starts_with("http://") || endpoint.url.starts_with("https://")) {
@@ -494,7 +502,8 @@ mod tests {
         assert!(err.to_string().contains("listen_addr"), "{err}");
         let err = GatewayConfig::parse("listen = \"nowhere\"").unwrap_err();
         assert!(err.to_string().contains("listen"), "{err}");
-        let err = GatewayConfig::parse("[emergency.endpoints.999]\nurl = \"http://x\"").unwrap_err();
+        let err =
+            GatewayConfig::parse("[emergency.endpoints.999]\nurl = \"http://x\"").unwrap_err();
         assert!(err.to_string().contains("999"), "{err}");
     }
 

@@ -328,7 +328,10 @@ impl Receiver {
 
     /// The bodies of the accepted requests.
     pub fn accepted(&self) -> Vec<serde_json::Value> {
-        self.bodies.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.bodies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -407,9 +410,9 @@ pub fn wechat_peer(mode: &str, request: &serde_json::Value) -> serde_json::Value
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {
         Some(0) => serde_json::from_slice(&output.stdout).expect("the peer writes json"),
-        Some(3) => panic!(
-            "wechatpy is missing: {stderr}; pip install wechatpy==1.8.18 cryptography"
-        ),
+        Some(3) => {
+            panic!("wechatpy is missing: {stderr}; pip install wechatpy==1.8.18 cryptography")
+        }
         _ => panic!("the wechat peer refused: {stderr}"),
     }
 }

@@ -55,13 +55,25 @@ fn cti_record_call_events_and_missed_calls() {
 
     // record: an appeal; an emergency is answered with a transfer to its service.
     let record = json!({"event":"record","callId":"c-1","from":"13800001234","to":"12345","summary":"来电人称其所在小区3幢一楼店面起火了，火很大，请求出警","agent":"8012"});
-    let answer: Value = http.post(&url).json(&record).send().unwrap().json().unwrap();
+    let answer: Value = http
+        .post(&url)
+        .json(&record)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(answer["action"], "transfer", "{answer}");
     assert_eq!(answer["number"], "119", "{answer}");
     let case_number = answer["caseNumber"].as_str().unwrap().to_string();
 
     // The PBX retries the same record: same case, nothing new.
-    let retry: Value = http.post(&url).json(&record).send().unwrap().json().unwrap();
+    let retry: Value = http
+        .post(&url)
+        .json(&record)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(retry["caseNumber"], case_number.as_str());
     assert_eq!(count_appeals(&daemon), 1);
 
@@ -117,7 +129,10 @@ fn cti_record_call_events_and_missed_calls() {
 
     // The log never carries the caller's number or the text.
     let logs = daemon.logs();
-    assert!(!logs.contains("13800009999") && !logs.contains("13800001234"), "{logs}");
+    assert!(
+        !logs.contains("13800009999") && !logs.contains("13800001234"),
+        "{logs}"
+    );
     assert!(!logs.contains("路灯坏了"), "{logs}");
 }
 
@@ -160,8 +175,14 @@ fn sms_from_all_three_providers() {
     // Twilio: form fields signed over the URL as the daemon was called.
     let url = daemon.url("/channels/sms/twilio");
     let params = vec![
-        ("MessageSid".to_string(), "SM0123456789abcdef0123456789abcdef".to_string()),
-        ("AccountSid".to_string(), "AC0123456789abcdef0123456789abcdef".to_string()),
+        (
+            "MessageSid".to_string(),
+            "SM0123456789abcdef0123456789abcdef".to_string(),
+        ),
+        (
+            "AccountSid".to_string(),
+            "AC0123456789abcdef0123456789abcdef".to_string(),
+        ),
         ("From".to_string(), "+8613800000003".to_string()),
         ("To".to_string(), "+15005550006".to_string()),
         ("Body".to_string(), "垃圾很多天没人清运".to_string()),
@@ -186,7 +207,11 @@ fn sms_from_all_three_providers() {
         .form(&params)
         .send()
         .unwrap();
-    assert!(matches!(forged.status().as_u16(), 401 | 403), "{}", forged.status());
+    assert!(
+        matches!(forged.status().as_u16(), 401 | 403),
+        "{}",
+        forged.status()
+    );
     assert!(forged.text().unwrap().to_lowercase().contains("signature"));
     let unknown = http
         .post(daemon.url("/channels/sms/nobody"))
@@ -259,8 +284,14 @@ fn wechat_safe_mode_with_wechatpy_as_the_platform() {
             plain.contains("<ToUserName><![CDATA[oCitizenOpenId000000000000]]></ToUserName>"),
             "{plain}"
         );
-        let start = plain.find("工单号 ").expect("the reply names the case number") + "工单号 ".len();
-        let digits: String = plain[start..].chars().take_while(char::is_ascii_digit).collect();
+        let start = plain
+            .find("工单号 ")
+            .expect("the reply names the case number")
+            + "工单号 ".len();
+        let digits: String = plain[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         case_numbers.push(digits);
     }
     // WeChat's retry of the same MsgId gets the same case number and makes no second appeal.
@@ -274,7 +305,11 @@ fn wechat_safe_mode_with_wechatpy_as_the_platform() {
         .body("<xml/>")
         .send()
         .unwrap();
-    assert!(matches!(forged.status().as_u16(), 401 | 403), "{}", forged.status());
+    assert!(
+        matches!(forged.status().as_u16(), 401 | 403),
+        "{}",
+        forged.status()
+    );
     assert!(forged.text().unwrap().contains("signature"));
     let unknown = http
         .get(daemon.url("/channels/wechat/elsewhere?signature=1&timestamp=1&nonce=1&echostr=x"))
@@ -283,7 +318,11 @@ fn wechat_safe_mode_with_wechatpy_as_the_platform() {
     assert_eq!(unknown.status(), 404);
 
     // No OpenID in the log.
-    assert!(!daemon.logs().contains("oCitizenOpenId"), "{}", daemon.logs());
+    assert!(
+        !daemon.logs().contains("oCitizenOpenId"),
+        "{}",
+        daemon.logs()
+    );
 }
 
 #[test]
@@ -336,7 +375,13 @@ fn web_form_json_urlencoded_and_multipart_with_files() {
                 .mime_str("image/png")
                 .unwrap(),
         );
-    let answer: Value = http.post(&url).multipart(form).send().unwrap().json().unwrap();
+    let answer: Value = http
+        .post(&url)
+        .multipart(form)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     let stored = read_appeal(&daemon, answer["appealId"].as_str().unwrap());
     let attachment = &stored["appeal"]["attachments"][0];
     assert_eq!(attachment["file_name"], "hole.png");
@@ -370,7 +415,12 @@ fn web_form_json_urlencoded_and_multipart_with_files() {
     assert_eq!(count_appeals(&daemon), 3);
 
     // Metrics count intake per channel.
-    let metrics = http.get(daemon.url("/metrics")).send().unwrap().text().unwrap();
+    let metrics = http
+        .get(daemon.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(
         metrics.contains("gateway_intake_total{channel=\"web_form\",result=\"new\"} 3"),
         "{metrics}"

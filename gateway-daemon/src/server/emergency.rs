@@ -129,7 +129,11 @@ impl Emergencies {
     /// Starts a task for every hand-off a previous run left pending; returns how many.
     pub fn resume(&self) -> Result<usize, gateway_core::store::StoreError> {
         let mut resumed = 0;
-        for (key, value) in self.inner.store.scan_prefix(PENDING_TABLE, b"", usize::MAX)? {
+        for (key, value) in self
+            .inner
+            .store
+            .scan_prefix(PENDING_TABLE, b"", usize::MAX)?
+        {
             match serde_json::from_slice::<Handoff>(&value) {
                 Ok(handoff) => {
                     tracing::warn!(
@@ -218,7 +222,10 @@ impl Emergencies {
             return;
         }
         let mut batch = WriteBatch::new();
-        let note = format!("handed off to {} after {attempts} attempt(s)", handoff.service);
+        let note = format!(
+            "handed off to {} after {attempts} attempt(s)",
+            handoff.service
+        );
         if batch
             .delete(PENDING_TABLE, handoff.appeal_id.as_str())
             .is_ok()

@@ -15,7 +15,9 @@ pub enum ApiError {
     #[error("{}", .0.body_text())]
     Channel(WebhookReply),
     /// The request body is over `max_body_bytes`.
-    #[error("the request body is over the limit of {max_body_bytes} bytes; send less or raise max_body_bytes")]
+    #[error(
+        "the request body is over the limit of {max_body_bytes} bytes; send less or raise max_body_bytes"
+    )]
     BodyTooLarge {
         /// The configured limit.
         max_body_bytes: usize,
@@ -95,7 +97,10 @@ pub fn reply_response(reply: WebhookReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(reply.content_type))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(reply.content_type),
+        )],
         reply.body,
     )
         .into_response()

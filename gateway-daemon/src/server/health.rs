@@ -24,7 +24,10 @@ async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, String) {
     if ready {
         (
             StatusCode::OK,
-            format!("ready: store open, rules {:?} loaded", state.rules.current().name()),
+            format!(
+                "ready: store open, rules {:?} loaded",
+                state.rules.current().name()
+            ),
         )
     } else {
         (

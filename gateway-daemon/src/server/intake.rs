@@ -54,7 +54,11 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             .observe(started.elapsed().as_secs_f64());
         let outcome = stored?;
 
-        let result = if outcome.duplicate { "duplicate" } else { "new" };
+        let result = if outcome.duplicate {
+            "duplicate"
+        } else {
+            "new"
+        };
         state
             .metrics
             .intake

@@ -37,8 +37,7 @@ pub struct Metrics {
 impl Metrics {
     /// Creates and registers every metric.
     pub fn new() -> Self {
-        let registry = Registry::new_custom(Some("gateway".to_string()), None)
-            .unwrap_or_default();
+        let registry = Registry::new_custom(Some("gateway".to_string()), None).unwrap_or_default();
         let counter = |name: &str, help: &str, labels: &[&str]| {
             let counter = IntCounterVec::new(Opts::new(name, help), labels)
                 .unwrap_or_else(|e| panic!("metric {name} is well-formed: {e}"));

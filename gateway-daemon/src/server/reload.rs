@@ -72,7 +72,7 @@ impl Rules {
                 for error in errors.iter() {
                     tracing::error!(
                         location = %format!("{}:{}:{}", error.file.display(), error.line, error.column),
-                        message = %error.message,
+                        error = %error.message,
                         "rule set does not compile; the previous rules stay in force"
                     );
                 }

@@ -23,7 +23,8 @@ use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
 /// The answer to a wrong pair and to an unknown case alike.
-const NOT_FOUND: &str = "没有找到该工单，请核对工单号和手机号后四位 (no case matches this case number and phone)";
+const NOT_FOUND: &str =
+    "没有找到该工单，请核对工单号和手机号后四位 (no case matches this case number and phone)";
 
 /// The query.
 #[derive(Debug, Default, Deserialize)]

@@ -21,7 +21,10 @@ use super::state::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/channels/cti/{token}", post(cti::handle))
-        .route("/channels/sms/{provider}", get(sms::handle).post(sms::handle))
+        .route(
+            "/channels/sms/{provider}",
+            get(sms::handle).post(sms::handle),
+        )
         .route(
             "/channels/wechat/{account}",
             get(wechat::verify).post(wechat::push),
@@ -65,7 +68,11 @@ pub fn webhook_request(
 }
 
 /// The error for a body that could not be read: 413 over the limit, else 400.
-pub fn body_error(state: &AppState, status: StatusCode, reason: &dyn std::fmt::Display) -> ApiError {
+pub fn body_error(
+    state: &AppState,
+    status: StatusCode,
+    reason: &dyn std::fmt::Display,
+) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::BodyTooLarge {
             max_body_bytes: state.max_body_bytes,

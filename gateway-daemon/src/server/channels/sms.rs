@@ -49,8 +49,8 @@ async fn run(
     let appeals: Vec<_> = intake
         .items
         .iter()
-        .filter_map(|item| match item {
-            Inbound::Appeal(appeal) => Some((**appeal).clone()),
+        .map(|item| match item {
+            Inbound::Appeal(appeal) => (**appeal).clone(),
             Inbound::Event(never) => match *never {},
         })
         .collect();

@@ -16,7 +16,10 @@ use crate::server::intake::take_in;
 use crate::server::state::AppState;
 
 /// Handles one submission.
-pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Result<Response, ApiError> {
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Response, ApiError> {
     run(&state, request)
         .await
         .map_err(|e| refused(&state, "web_form", e))
@@ -32,14 +35,19 @@ async fn run(state: &Arc<AppState>, request: Request) -> Result<Response, ApiErr
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     let submission = if is_multipart {
         multipart(state, form, request).await?
     } else {
         let (parts, body) = request.into_parts();
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state).await;
         let webhook = webhook_request(state, &parts.method, &parts.uri, &parts.headers, bytes)?;
-        form.parse(&webhook).map_err(|e| ApiError::Channel(e.to_reply()))?
+        form.parse(&webhook)
+            .map_err(|e| ApiError::Channel(e.to_reply()))?
     };
 
     for file in &submission.files {

@@ -1,5 +1,6 @@
-//! The supervision scheduler: every `supervision_interval_seconds`, records the supervision
-//! steps that fell due on the service's clock and sends their notices.
+//! The supervision scheduler: at start, opens the cases missing for stored appeals; then
+//! every `supervision_interval_seconds`, records the supervision steps that fell due on the
+//! service's clock and sends their notices.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,6 +16,16 @@ pub async fn run_scheduler(service: Arc<CaseService>, shutdown: impl Future<Outp
         "supervision scheduler started"
     );
     tokio::pin!(shutdown);
+
+    // First, cases for appeals stored while the daemon stopped before opening them.
+    match service.open_missing_cases().await {
+        Ok(0) => {}
+        Ok(opened) => tracing::warn!(opened, "opened cases missing for stored appeals"),
+        Err(error) => {
+            tracing::error!(%error, "could not open the cases missing for stored appeals")
+        }
+    }
+
     loop {
         match service.run_supervision().await {
             Ok(0) => {}

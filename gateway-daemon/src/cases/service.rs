@@ -11,7 +11,9 @@ use gateway_core::case::{
     Action, Actor, Case, CaseNumber, CaseOpening, Command, Effect, Notice, Recipient,
     SupervisionList, due_steps, supervision_list,
 };
-use gateway_core::store::{AppealRecord, AppealStore, HistoryEntry, WriteBatch};
+use gateway_core::store::{
+    AppealFilter, AppealRecord, AppealStore, HistoryEntry, MAX_PAGE_LIMIT, PageRequest, WriteBatch,
+};
 use gateway_core::{AppealId, RoutingDecision, UnitId};
 use serde_json::json;
 use tokio::sync::Notify;
@@ -210,6 +212,29 @@ impl CaseService {
         }
         self.commit(None, &case, &record, work).await?;
         Ok(case)
+    }
+
+    /// Opens the case of every stored appeal that has none: those taken in while the
+    /// daemon stopped between storing an appeal and opening its case. Emergencies get a
+    /// case too, followed up in hours. Returns how many were opened.
+    // Limitation: this walks every stored appeal, so it is meant for start-up, not for
+    // every round.
+    pub async fn open_missing_cases(&self) -> Result<usize, CasesError> {
+        let mut opened = 0;
+        let mut page = PageRequest::first(MAX_PAGE_LIMIT);
+        loop {
+            let found = self.store.list(&AppealFilter::default(), &page)?;
+            for record in &found.records {
+                if records::load(&self.store, &record.case_number)?.is_none() {
+                    self.open_case(&record.appeal.id).await?;
+                    opened += 1;
+                }
+            }
+            match found.next_cursor {
+                Some(cursor) => page = PageRequest::after(MAX_PAGE_LIMIT, cursor),
+                None => return Ok(opened),
+            }
+        }
     }
 
     /// The case with this number.

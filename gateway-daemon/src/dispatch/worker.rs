@@ -259,14 +259,8 @@ impl DispatchWorker {
         if status.is_success() {
             return Ok(());
         }
-        let text: String = response
-            .text()
-            .await
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect();
-        let reason = format!("{url} answered {status}: {text}");
+        // The receiver's answer body is not kept: it may quote the notice.
+        let reason = format!("{url} answered {status}");
         if status.is_server_error()
             || status == reqwest::StatusCode::REQUEST_TIMEOUT
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS

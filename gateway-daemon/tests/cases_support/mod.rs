@@ -20,7 +20,7 @@ use gateway_core::{Appeal, AppealStore, Channel};
 use gateway_daemon::cases::{
     CaseService, CaseServiceParts, CasesConfig, Clock, SupervisorConfig, UnitConfig,
 };
-use gateway_daemon::dispatch::TargetConfig;
+use gateway_daemon::dispatch::{EmailSender, TargetConfig};
 use routing_rules::{EmbeddedSources, RouteInput, RuleSet};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -266,6 +266,16 @@ pub struct Harness {
 impl Harness {
     /// Starts everything with this config and clock; `scheduler` also runs supervision.
     pub async fn start(config: CasesConfig, clock: Arc<dyn Clock>, scheduler: bool) -> Harness {
+        Harness::start_with_email(config, clock, scheduler, None).await
+    }
+
+    /// [`Harness::start`] with an email sender for email targets.
+    pub async fn start_with_email(
+        config: CasesConfig,
+        clock: Arc<dyn Clock>,
+        scheduler: bool,
+        email: Option<Arc<dyn EmailSender>>,
+    ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = AppealStore::open(&StoreConfig::new(
             BackendType::Redb,
@@ -279,7 +289,7 @@ impl Harness {
                 settings: config.build().expect("the test config builds"),
                 clock,
                 decisions: rules.clone(),
-                email: None,
+                email,
             })
             .unwrap(),
         );
@@ -324,14 +334,24 @@ impl Harness {
     /// Takes in an appeal as intake does (routed by the rules, stored durably) and opens
     /// its case. Returns the case number.
     pub async fn intake(&self, id: &str, body: &str, received_at: DateTime<Utc>) -> String {
+        let appeal_id = self.store_only(id, body, received_at).await;
+        let case = self.service.open_case(&appeal_id).await.unwrap();
+        case.case_number().as_str().to_string()
+    }
+
+    /// Takes in an appeal without opening its case, as if the daemon stopped in between.
+    pub async fn store_only(
+        &self,
+        id: &str,
+        body: &str,
+        received_at: DateTime<Utc>,
+    ) -> gateway_core::AppealId {
         let appeal = Appeal::builder(Channel::WebForm, id, body)
             .address("大峃镇")
             .received_at(received_at)
             .build();
         let decision = self.rules.route(&RouteInput::from(&appeal));
-        let outcome = self.store.intake(appeal, decision).await.unwrap();
-        let case = self.service.open_case(&outcome.appeal_id).await.unwrap();
-        case.case_number().as_str().to_string()
+        self.store.intake(appeal, decision).await.unwrap().appeal_id
     }
 
     /// A GET with a bearer token; returns status and JSON.

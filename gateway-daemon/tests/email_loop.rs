@@ -539,32 +539,44 @@ async fn gateway_stopped_and_restarted_mid_run_loses_and_doubles_nothing() {
     };
     let tag = unique("restart");
     let mailbox = unique("restart");
-    let first: Vec<(String, Vec<u8>)> = (1..=12).map(|n| citizen_mail(n, &tag)).collect();
-    let later: Vec<(String, Vec<u8>)> = (13..=16).map(|n| citizen_mail(n, &tag)).collect();
-    let raws =
-        |mails: &[(String, Vec<u8>)]| mails.iter().map(|(_, raw)| raw.clone()).collect::<Vec<_>>();
-    mail_to_hotline(&servers, &mailbox, true, &raws(&first)).await;
+    let all: Vec<(String, Vec<u8>)> = (1..=16).map(|n| citizen_mail(n, &tag)).collect();
+    mail_to_hotline(&servers, &mailbox, true, &[]).await;
+
+    // Citizens keep writing, one mail every 100 ms, before, during and after the stop.
+    let arriving = {
+        let servers = servers.clone();
+        let mailbox = mailbox.clone();
+        let raws: Vec<Vec<u8>> = all.iter().map(|(_, raw)| raw.clone()).collect();
+        tokio::spawn(async move {
+            for raw in raws {
+                mail_to_hotline(&servers, &mailbox, false, &[raw]).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
 
     let dir = tempfile::tempdir().expect("temp dir");
     let rules = rule_set();
     let config = email_config(&servers, &mailbox, servers.smtp.1);
 
-    // First run: stopped as soon as the first appeals are in.
+    // First run: stopped while mail is still arriving.
     let store = open_store(dir.path());
     let gateway = Gateway::start(&config, &store, &rules);
-    wait_until("the first appeals are stored", || stored_count(&store) >= 2).await;
+    wait_until("the first appeals are stored", || stored_count(&store) >= 3).await;
     gateway.stop().await;
     let at_stop = stored_count(&store);
-    println!("stored at stop: {at_stop} of {}", first.len());
+    println!("stored at stop: {at_stop} of {}", all.len());
+    assert!(
+        at_stop < all.len() as u64,
+        "the stop came after the last mail"
+    );
     store.close();
 
-    // Mail keeps coming while the gateway is down.
-    mail_to_hotline(&servers, &mailbox, false, &raws(&later)).await;
-
-    // Second run on the reopened store.
+    // Down for a moment while mail keeps coming, then a second run on the reopened store.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let store = open_store(dir.path());
     let gateway = Gateway::start(&config, &store, &rules);
-    let all: Vec<&(String, Vec<u8>)> = first.iter().chain(&later).collect();
+    arriving.await.expect("every mail appended");
     wait_until("every message is stored and acknowledged", || {
         all.iter().all(|(id, _)| is_sent(&store, id))
     })
@@ -660,7 +672,10 @@ async fn acknowledgement_arrives_in_chinese_threads_and_the_reply_joins_the_case
         "{body}"
     );
     assert!(body.starts_with("张三您好"), "{body}");
-    assert_eq!(header_ids(&parsed, "In-Reply-To"), [citizen_id.clone()]);
+    assert_eq!(
+        header_ids(&parsed, "In-Reply-To"),
+        std::slice::from_ref(&citizen_id)
+    );
     assert!(header_ids(&parsed, "References").contains(&citizen_id));
     let to = parsed
         .to()
@@ -881,7 +896,7 @@ async fn acknowledgements_wait_out_an_smtp_outage_without_holding_up_intake() {
         let parsed = mail_parser::MessageParser::default()
             .parse(&copies[0])
             .expect("acknowledgement parses");
-        assert_eq!(header_ids(&parsed, "In-Reply-To"), [id.clone()]);
+        assert_eq!(header_ids(&parsed, "In-Reply-To"), std::slice::from_ref(id));
     }
     store.close();
 }

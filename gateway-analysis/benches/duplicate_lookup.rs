@@ -27,7 +27,7 @@ fn main() {
     let sample: Vec<_> = replayed.iter().step_by(SAMPLE_EVERY).collect();
     let later = chrono::Duration::hours(1);
 
-    let mut run = |scan: bool| {
+    let run = |scan: bool| {
         let mut rounds = Vec::new();
         let mut found = 0;
         for _ in 0..=ROUNDS {
@@ -50,8 +50,21 @@ fn main() {
     let (indexed, indexed_found) = run(false);
     let (scanned, scanned_found) = run(true);
 
-    println!("duplicate lookup, {} appeals indexed, {} looked up per round, median of {ROUNDS} rounds", index.len(), sample.len());
-    println!("  candidate search: {:>9.1} µs per appeal ({indexed_found} matched)", indexed.as_secs_f64() * 1e6);
-    println!("  full scan (baseline): {:>5.1} µs per appeal ({scanned_found} matched)", scanned.as_secs_f64() * 1e6);
-    println!("  speed-up: {:.1}x", scanned.as_secs_f64() / indexed.as_secs_f64());
+    println!(
+        "duplicate lookup, {} appeals indexed, {} looked up per round, median of {ROUNDS} rounds",
+        index.len(),
+        sample.len()
+    );
+    println!(
+        "  candidate search: {:>9.1} µs per appeal ({indexed_found} matched)",
+        indexed.as_secs_f64() * 1e6
+    );
+    println!(
+        "  full scan (baseline): {:>5.1} µs per appeal ({scanned_found} matched)",
+        scanned.as_secs_f64() * 1e6
+    );
+    println!(
+        "  speed-up: {:.1}x",
+        scanned.as_secs_f64() / indexed.as_secs_f64()
+    );
 }

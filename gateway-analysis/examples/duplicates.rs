@@ -22,12 +22,21 @@ fn main() {
     let config = DuplicateConfig::default();
     let (index, replayed) = board::replay(config.clone());
     let mut groups = index.duplicate_groups();
-    groups.sort_by(|a, b| b.appeals.len().cmp(&a.appeals.len()).then(a.case.cmp(&b.case)));
+    groups.sort_by(|a, b| {
+        b.appeals
+            .len()
+            .cmp(&a.appeals.len())
+            .then(a.case.cmp(&b.case))
+    });
 
     let linked = replayed.iter().filter(|r| r.found.is_some()).count();
     let same = replayed
         .iter()
-        .filter(|r| r.found.as_ref().is_some_and(|f| f.basis == MatchBasis::SameCitizen))
+        .filter(|r| {
+            r.found
+                .as_ref()
+                .is_some_and(|f| f.basis == MatchBasis::SameCitizen)
+        })
         .count();
     let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
     for group in &groups {
@@ -43,17 +52,28 @@ fn main() {
         config.others_window_days
     );
     println!("duplicate groups found: {}", groups.len());
-    println!("appeals linked to an open case: {linked} ({same} by the same citizen, {} by others)", linked - same);
+    println!(
+        "appeals linked to an open case: {linked} ({same} by the same citizen, {} by others)",
+        linked - same
+    );
     println!("groups with more than one citizen: {many_citizens}");
     println!("group sizes (appeals: groups): {sizes:?}");
 
     let by_id: BTreeMap<&str, &board::Replayed> =
         replayed.iter().map(|r| (r.appeal.id.as_str(), r)).collect();
     for group in groups.iter().take(print) {
-        println!("\n== case {} ({} appeals, {} citizens)", group.case, group.appeals.len(), group.citizens);
+        println!(
+            "\n== case {} ({} appeals, {} citizens)",
+            group.case,
+            group.appeals.len(),
+            group.citizens
+        );
         for id in &group.appeals {
             let r = by_id[id.as_str()];
-            let score = r.found.as_ref().map_or("new".to_string(), |f| format!("{:.2}", f.score));
+            let score = r
+                .found
+                .as_ref()
+                .map_or("new".to_string(), |f| format!("{:.2}", f.score));
             println!(
                 "  {} {} {} {} [{}] {}",
                 r.appeal.id,

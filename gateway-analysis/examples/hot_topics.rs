@@ -15,14 +15,16 @@ mod board;
 
 use chrono::{DateTime, Utc};
 use gateway_analysis::trends::{
-    TopicObservation, TrendConfig, TrendReport, trend_markdown, weekly_chart_svg, write_township_csv,
-    write_weekly_csv,
+    TopicObservation, TrendConfig, TrendReport, trend_markdown, weekly_chart_svg,
+    write_township_csv, write_weekly_csv,
 };
 use routing_rules::RouteInput;
 
 fn main() {
     let rules = board::rules();
-    let from: DateTime<Utc> = "2019-01-01T00:00:00+08:00".parse().expect("a valid instant");
+    let from: DateTime<Utc> = "2019-01-01T00:00:00+08:00"
+        .parse()
+        .expect("a valid instant");
     let observations: Vec<TopicObservation> = board::load_messages()
         .iter()
         .map(board::to_appeal)
@@ -56,18 +58,31 @@ fn main() {
     std::fs::write(dir.join("hot-topics.csv"), weekly).expect("hot-topics.csv is written");
     let mut townships = Vec::new();
     write_township_csv(&report, &mut townships).expect("csv in memory");
-    std::fs::write(dir.join("topic-townships.csv"), townships).expect("topic-townships.csv is written");
-    let svg = weekly_chart_svg(&report, config.top_topics, "文成县12345热点问题周趋势（前8类，示例数据）")
-        .expect("the chart draws");
+    std::fs::write(dir.join("topic-townships.csv"), townships)
+        .expect("topic-townships.csv is written");
+    let svg = weekly_chart_svg(
+        &report,
+        config.top_topics,
+        "文成县12345热点问题周趋势（前8类，示例数据）",
+    )
+    .expect("the chart draws");
     std::fs::write(dir.join("weekly-topics.svg"), svg).expect("weekly-topics.svg is written");
 
-    println!("appeals: {}, weeks: {}, topics: {}", report.appeal_count, report.weeks.len(), report.topics.len());
+    println!(
+        "appeals: {}, weeks: {}, topics: {}",
+        report.appeal_count,
+        report.weeks.len(),
+        report.topics.len()
+    );
     for series in report.topics.iter().take(config.top_topics) {
         println!("  {:>5}  {}", series.total, series.topic);
     }
     println!("rising weeks flagged: {}", report.rising.len());
     for rising in report.rising.iter().take(10) {
-        println!("  {} {} {} (baseline {:.1})", rising.week, rising.topic, rising.count, rising.baseline_mean);
+        println!(
+            "  {} {} {} (baseline {:.1})",
+            rising.week, rising.topic, rising.count, rising.baseline_mean
+        );
     }
     println!("written to {}", dir.display());
 }

@@ -10,9 +10,9 @@ pub fn fold(text: &str) -> String {
         .chars()
         .map(|c| match c {
             '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c).to_ascii_lowercase()
-            }
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0)
+                .unwrap_or(c)
+                .to_ascii_lowercase(),
             _ => c.to_ascii_lowercase(),
         })
         .collect();

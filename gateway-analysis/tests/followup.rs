@@ -8,7 +8,9 @@ use gateway_analysis::followup::{
 use gateway_core::case::CaseNumber;
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn default_parser() -> ReplyParser {
@@ -56,7 +58,11 @@ fn replies_as_people_send_them_are_read() {
     ];
     for (reply, expected) in table {
         let reading = parser.read(reply);
-        assert_eq!(reading.rating, *expected, "reply {reply:?} read with evidence {:?}", reading.evidence);
+        assert_eq!(
+            reading.rating, *expected,
+            "reply {reply:?} read with evidence {:?}",
+            reading.evidence
+        );
     }
 }
 
@@ -74,8 +80,14 @@ fn a_reply_quoting_the_survey_email_is_read_from_its_own_words() {
 #[test]
 fn a_template_with_other_numbers_is_read_by_its_own_choices() {
     let parser = ReplyParser::new(vec![
-        SurveyChoice { key: "9".into(), rating: Rating::Satisfied },
-        SurveyChoice { key: "0".into(), rating: Rating::Dissatisfied },
+        SurveyChoice {
+            key: "9".into(),
+            rating: Rating::Satisfied,
+        },
+        SurveyChoice {
+            key: "0".into(),
+            rating: Rating::Dissatisfied,
+        },
     ]);
     assert_eq!(parser.read("9").rating, Rating::Satisfied);
     assert_eq!(parser.read("０").rating, Rating::Dissatisfied);
@@ -84,15 +96,28 @@ fn a_template_with_other_numbers_is_read_by_its_own_choices() {
 
 #[test]
 fn bad_configs_are_refused_with_the_field_named() {
-    let mut config = FollowUpConfig::default();
-    config.survey_template = "工单{case}已办结".into();
+    let config = FollowUpConfig {
+        survey_template: "工单{case}已办结".into(),
+        ..FollowUpConfig::default()
+    };
     let error = config.build().unwrap_err();
-    assert!(matches!(&error, FollowUpConfigError::UnknownPlaceholder { field: "survey_template", placeholder } if placeholder == "{case}"));
-    assert!(error.to_string().contains("only {case_number} is replaced"), "{error}");
+    assert!(
+        matches!(&error, FollowUpConfigError::UnknownPlaceholder { field: "survey_template", placeholder } if placeholder == "{case}")
+    );
+    assert!(
+        error.to_string().contains("only {case_number} is replaced"),
+        "{error}"
+    );
 
     let mut config = FollowUpConfig::default();
-    config.choices.push(SurveyChoice { key: "１".into(), rating: Rating::Dissatisfied });
-    assert!(matches!(config.build().unwrap_err(), FollowUpConfigError::DuplicateChoice { .. }));
+    config.choices.push(SurveyChoice {
+        key: "１".into(),
+        rating: Rating::Dissatisfied,
+    });
+    assert!(matches!(
+        config.build().unwrap_err(),
+        FollowUpConfigError::DuplicateChoice { .. }
+    ));
 
     assert!(matches!(
         FollowUpConfig::from_toml("answer_wait_hour = 3").unwrap_err(),
@@ -127,14 +152,26 @@ fn a_satisfied_reply_records_the_rating_and_closes() {
     assert!(sent[0].contains("工单号2612030042"), "{}", sent[0]);
     assert!(!sent[0].contains('{'));
 
-    let effects = follow_up.reply("满意", t0 + Duration::hours(2), &plan).unwrap();
-    assert_eq!(effects[0], FollowUpEffect::RecordRating { rating: Rating::Satisfied });
+    let effects = follow_up
+        .reply("满意", t0 + Duration::hours(2), &plan)
+        .unwrap();
+    assert_eq!(
+        effects[0],
+        FollowUpEffect::RecordRating {
+            rating: Rating::Satisfied
+        }
+    );
     assert!(matches!(&effects[1], FollowUpEffect::CloseCase { reason } if reason.contains("满意")));
     assert_eq!(follow_up.latest_rating(), Some(Rating::Satisfied));
 
     // The round is over; a second reply is refused and says so.
-    let error = follow_up.reply("1", t0 + Duration::hours(3), &plan).unwrap_err();
-    assert!(matches!(error, FollowUpError::NotAsking { state: "rated", .. }));
+    let error = follow_up
+        .reply("1", t0 + Duration::hours(3), &plan)
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        FollowUpError::NotAsking { state: "rated", .. }
+    ));
 }
 
 #[test]
@@ -143,11 +180,18 @@ fn an_unclear_reply_is_asked_again_once_then_ends_unclear() {
     let t0 = at("2026-12-03T10:00:00+08:00");
     let (mut follow_up, _) = FollowUp::start(case_number(), t0, &plan);
 
-    let effects = follow_up.reply("你们是谁", t0 + Duration::hours(1), &plan).unwrap();
+    let effects = follow_up
+        .reply("你们是谁", t0 + Duration::hours(1), &plan)
+        .unwrap();
     assert!(texts(&effects)[0].contains("未能识别"));
-    assert!(matches!(follow_up.state(), FollowUpState::Asked { attempt: 2, .. }));
+    assert!(matches!(
+        follow_up.state(),
+        FollowUpState::Asked { attempt: 2, .. }
+    ));
 
-    let effects = follow_up.reply("？", t0 + Duration::hours(2), &plan).unwrap();
+    let effects = follow_up
+        .reply("？", t0 + Duration::hours(2), &plan)
+        .unwrap();
     assert!(matches!(follow_up.state(), FollowUpState::Unclear { .. }));
     assert!(matches!(&effects[..], [FollowUpEffect::CloseCase { .. }]));
     assert_eq!(follow_up.latest_rating(), None);
@@ -159,9 +203,19 @@ fn an_unclear_reply_then_a_rating_is_rated() {
     let plan = FollowUpConfig::default().build().unwrap();
     let t0 = at("2026-12-03T10:00:00+08:00");
     let (mut follow_up, _) = FollowUp::start(case_number(), t0, &plan);
-    follow_up.reply("嗯", t0 + Duration::hours(1), &plan).unwrap();
-    follow_up.reply("２", t0 + Duration::hours(2), &plan).unwrap();
-    assert!(matches!(follow_up.state(), FollowUpState::Rated { rating: Rating::PartlySatisfied, .. }));
+    follow_up
+        .reply("嗯", t0 + Duration::hours(1), &plan)
+        .unwrap();
+    follow_up
+        .reply("２", t0 + Duration::hours(2), &plan)
+        .unwrap();
+    assert!(matches!(
+        follow_up.state(),
+        FollowUpState::Rated {
+            rating: Rating::PartlySatisfied,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -171,26 +225,44 @@ fn no_answer_within_the_wait_is_recorded_as_such() {
     let (mut follow_up, _) = FollowUp::start(case_number(), t0, &plan);
     assert!(follow_up.tick(t0 + Duration::hours(71)).is_empty());
     let effects = follow_up.tick(t0 + Duration::hours(72));
-    assert!(matches!(&effects[..], [FollowUpEffect::CloseCase { reason }] if reason.contains("未回复")));
-    assert_eq!(follow_up.state(), FollowUpState::NoAnswer { at: t0 + Duration::hours(72) });
+    assert!(
+        matches!(&effects[..], [FollowUpEffect::CloseCase { reason }] if reason.contains("未回复"))
+    );
+    assert_eq!(
+        follow_up.state(),
+        FollowUpState::NoAnswer {
+            at: t0 + Duration::hours(72)
+        }
+    );
     assert!(follow_up.tick(t0 + Duration::hours(100)).is_empty());
-    assert!(follow_up.reply("满意", t0 + Duration::hours(80), &plan).is_err());
+    assert!(
+        follow_up
+            .reply("满意", t0 + Duration::hours(80), &plan)
+            .is_err()
+    );
 }
 
 #[test]
 fn dissatisfied_reopens_at_most_max_reopens_times() {
-    let mut config = FollowUpConfig::default();
-    config.max_reopens = 1;
+    let config = FollowUpConfig {
+        max_reopens: 1,
+        ..FollowUpConfig::default()
+    };
     let plan = config.build().unwrap();
     let t0 = at("2026-12-03T10:00:00+08:00");
     let (mut follow_up, _) = FollowUp::start(case_number(), t0, &plan);
 
     // First dissatisfied rating: reopen to the same unit, and tell the citizen.
-    let effects = follow_up.reply("不满意", t0 + Duration::hours(1), &plan).unwrap();
+    let effects = follow_up
+        .reply("不满意", t0 + Duration::hours(1), &plan)
+        .unwrap();
     assert!(effects.contains(&FollowUpEffect::ReopenCase));
     assert!(texts(&effects)[0].contains("重新办理"));
     assert_eq!(follow_up.reopens(), 1);
-    assert!(follow_up.tick(t0 + Duration::days(10)).is_empty(), "a reopened case waits, it does not time out");
+    assert!(
+        follow_up.tick(t0 + Duration::days(10)).is_empty(),
+        "a reopened case waits, it does not time out"
+    );
 
     // Resolved again: a new round.
     let t1 = t0 + Duration::days(5);
@@ -199,9 +271,14 @@ fn dissatisfied_reopens_at_most_max_reopens_times() {
     assert_eq!(follow_up.rounds(), 2);
 
     // Second dissatisfied rating: the limit is reached, no reopening.
-    let effects = follow_up.reply("3", t1 + Duration::hours(1), &plan).unwrap();
+    let effects = follow_up
+        .reply("3", t1 + Duration::hours(1), &plan)
+        .unwrap();
     assert!(!effects.contains(&FollowUpEffect::ReopenCase));
     assert!(effects.contains(&FollowUpEffect::ReopenLimitReached { reopens: 1 }));
     assert_eq!(follow_up.latest_rating(), Some(Rating::Dissatisfied));
-    assert!(matches!(follow_up.resolved_again(t1, &plan), Err(FollowUpError::NotReopened { .. })));
+    assert!(matches!(
+        follow_up.resolved_again(t1, &plan),
+        Err(FollowUpError::NotReopened { .. })
+    ));
 }

@@ -31,11 +31,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gateway_analysis::Rating;
 use gateway_analysis::report::{CaseSummary, Period, render_table, unit_rates, write_csv};
 use gateway_core::calendar::WorkingCalendar;
-use gateway_core::case::{Action, Actor, Case, CaseConfig, CaseNumber, CaseOpening, Command, ReplyMethod};
+use gateway_core::case::{
+    Action, Actor, Case, CaseConfig, CaseNumber, CaseOpening, Command, ReplyMethod,
+};
 use gateway_core::{AppealId, Kind, UnitId};
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn case(
@@ -67,18 +71,77 @@ const B: &str = "urban-management";
 
 fn data() -> Vec<CaseSummary> {
     vec![
-        case("2611300001", A, &[], "2026-11-30T09:00:00+08:00", Some(("2026-12-02T15:00:00+08:00", true)), Some(Rating::Satisfied), 0),
-        case("2611300002", A, &[], "2026-11-30T10:00:00+08:00", Some(("2026-12-04T10:00:00+08:00", false)), Some(Rating::Dissatisfied), 1),
-        case("2612010003", A, &[], "2026-12-01T09:00:00+08:00", None, None, 0),
-        case("2612010004", B, &[A], "2026-12-01T09:00:00+08:00", Some(("2026-12-03T09:00:00+08:00", true)), Some(Rating::PartlySatisfied), 0),
-        case("2612020005", B, &[], "2026-12-02T09:00:00+08:00", Some(("2026-12-05T10:00:00+08:00", true)), None, 0),
-        case("2611270006", B, &[], "2026-11-27T09:00:00+08:00", Some(("2026-11-30T11:00:00+08:00", true)), Some(Rating::Unclear), 0),
-        case("2612070007", A, &[], "2026-12-07T09:00:00+08:00", None, None, 0),
+        case(
+            "2611300001",
+            A,
+            &[],
+            "2026-11-30T09:00:00+08:00",
+            Some(("2026-12-02T15:00:00+08:00", true)),
+            Some(Rating::Satisfied),
+            0,
+        ),
+        case(
+            "2611300002",
+            A,
+            &[],
+            "2026-11-30T10:00:00+08:00",
+            Some(("2026-12-04T10:00:00+08:00", false)),
+            Some(Rating::Dissatisfied),
+            1,
+        ),
+        case(
+            "2612010003",
+            A,
+            &[],
+            "2026-12-01T09:00:00+08:00",
+            None,
+            None,
+            0,
+        ),
+        case(
+            "2612010004",
+            B,
+            &[A],
+            "2026-12-01T09:00:00+08:00",
+            Some(("2026-12-03T09:00:00+08:00", true)),
+            Some(Rating::PartlySatisfied),
+            0,
+        ),
+        case(
+            "2612020005",
+            B,
+            &[],
+            "2026-12-02T09:00:00+08:00",
+            Some(("2026-12-05T10:00:00+08:00", true)),
+            None,
+            0,
+        ),
+        case(
+            "2611270006",
+            B,
+            &[],
+            "2026-11-27T09:00:00+08:00",
+            Some(("2026-11-30T11:00:00+08:00", true)),
+            Some(Rating::Unclear),
+            0,
+        ),
+        case(
+            "2612070007",
+            A,
+            &[],
+            "2026-12-07T09:00:00+08:00",
+            None,
+            None,
+            0,
+        ),
     ]
 }
 
 fn period() -> Period {
-    Period::new(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 6).unwrap())
+    Period::new(
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+    )
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {
@@ -94,20 +157,50 @@ fn rates_match_the_hand_worked_values() {
     let b = &report.units[1];
     assert_eq!(a.unit.as_ref().unwrap().as_str(), A);
 
-    assert_eq!((a.received, a.returned, a.resolved, a.resolved_on_time, a.rated, a.reopened), (4, 1, 2, 1, 2, 1));
+    assert_eq!(
+        (
+            a.received,
+            a.returned,
+            a.resolved,
+            a.resolved_on_time,
+            a.rated,
+            a.reopened
+        ),
+        (4, 1, 2, 1, 2, 1)
+    );
     assert!(close(a.return_rate(), 0.25));
     assert!(close(a.on_time_rate(), 0.5));
     assert!(close(a.satisfaction_rate(), 0.5));
     assert!(close(a.average_working_days(), 3.0));
 
-    assert_eq!((b.received, b.returned, b.resolved, b.resolved_on_time, b.rated, b.reopened), (2, 0, 3, 3, 1, 0));
+    assert_eq!(
+        (
+            b.received,
+            b.returned,
+            b.resolved,
+            b.resolved_on_time,
+            b.rated,
+            b.reopened
+        ),
+        (2, 0, 3, 3, 1, 0)
+    );
     assert!(close(b.return_rate(), 0.0));
     assert!(close(b.on_time_rate(), 1.0));
     assert!(close(b.satisfaction_rate(), 1.0));
     assert!(close(b.average_working_days(), 5.0 / 3.0));
 
     let t = &report.total;
-    assert_eq!((t.received, t.returned, t.resolved, t.resolved_on_time, t.rated, t.reopened), (5, 1, 5, 4, 3, 1));
+    assert_eq!(
+        (
+            t.received,
+            t.returned,
+            t.resolved,
+            t.resolved_on_time,
+            t.rated,
+            t.reopened
+        ),
+        (5, 1, 5, 4, 3, 1)
+    );
     assert!(close(t.return_rate(), 0.2));
     assert!(close(t.on_time_rate(), 0.8));
     assert!(close(t.satisfaction_rate(), 2.0 / 3.0));
@@ -117,7 +210,10 @@ fn rates_match_the_hand_worked_values() {
 #[test]
 fn an_empty_period_has_no_rates_rather_than_zero() {
     let calendar = WorkingCalendar::embedded().unwrap();
-    let empty = Period::new(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 6, 7).unwrap());
+    let empty = Period::new(
+        NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 6, 7).unwrap(),
+    );
     let report = unit_rates(&data(), empty, &calendar).unwrap();
     assert!(report.units.is_empty());
     assert_eq!(report.total.on_time_rate(), None);
@@ -128,8 +224,19 @@ fn an_empty_period_has_no_rates_rather_than_zero() {
 #[test]
 fn a_year_outside_the_calendar_is_an_error_naming_the_case() {
     let calendar = WorkingCalendar::embedded().unwrap();
-    let old = vec![case("3001010001", A, &[], "2030-01-01T09:00:00+08:00", Some(("2030-01-03T09:00:00+08:00", true)), None, 0)];
-    let wide = Period::new(NaiveDate::from_ymd_opt(2029, 12, 1).unwrap(), NaiveDate::from_ymd_opt(2030, 2, 1).unwrap());
+    let old = vec![case(
+        "3001010001",
+        A,
+        &[],
+        "2030-01-01T09:00:00+08:00",
+        Some(("2030-01-03T09:00:00+08:00", true)),
+        None,
+        0,
+    )];
+    let wide = Period::new(
+        NaiveDate::from_ymd_opt(2029, 12, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2030, 2, 1).unwrap(),
+    );
     let error = unit_rates(&old, wide, &calendar).unwrap_err();
     assert!(error.to_string().contains("3001010001"), "{error}");
 }
@@ -138,18 +245,33 @@ fn a_year_outside_the_calendar_is_an_error_naming_the_case() {
 fn the_table_and_csv_carry_the_same_figures() {
     let calendar = WorkingCalendar::embedded().unwrap();
     let report = unit_rates(&data(), period(), &calendar).unwrap();
-    let names = [(UnitId::new(A), "县市场监督管理局".to_string())].into_iter().collect();
+    let names = [(UnitId::new(A), "县市场监督管理局".to_string())]
+        .into_iter()
+        .collect();
     let table = render_table(&report, &names);
     assert!(table.contains("按期办结率"), "{table}");
-    let a_line = table.lines().find(|l| l.starts_with("县市场监督管理局")).unwrap();
+    let a_line = table
+        .lines()
+        .find(|l| l.starts_with("县市场监督管理局"))
+        .unwrap();
     for cell in ["4", "2", "50.0%", "25.0%", "3.0"] {
-        assert!(a_line.split_whitespace().any(|c| c == cell), "{cell} missing from {a_line:?}");
+        assert!(
+            a_line.split_whitespace().any(|c| c == cell),
+            "{cell} missing from {a_line:?}"
+        );
     }
     let total = table.lines().find(|l| l.starts_with("合计")).unwrap();
-    assert!(total.contains("80.0%") && total.contains("66.7%") && total.contains("2.2"), "{total}");
+    assert!(
+        total.contains("80.0%") && total.contains("66.7%") && total.contains("2.2"),
+        "{total}"
+    );
     // Columns line up: every row of the table is as wide in display columns as the header,
     // the Chinese names counting two columns a character.
-    let widths: Vec<usize> = table.lines().skip(1).map(gateway_analysis::report::display_width).collect();
+    let widths: Vec<usize> = table
+        .lines()
+        .skip(1)
+        .map(gateway_analysis::report::display_width)
+        .collect();
     assert!(widths.iter().all(|w| *w <= widths[0]), "{table}");
 
     let mut csv = Vec::new();
@@ -158,7 +280,9 @@ fn the_table_and_csv_carry_the_same_figures() {
     let headers = reader.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
-    let get = |row: &csv::StringRecord, name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
+    let get = |row: &csv::StringRecord, name: &str| {
+        row[headers.iter().position(|h| h == name).unwrap()].to_string()
+    };
     assert_eq!(get(&rows[0], "unit"), A);
     assert_eq!(get(&rows[0], "on_time_rate"), "0.5000");
     assert_eq!(get(&rows[2], "unit"), "total");
@@ -183,11 +307,27 @@ fn a_summary_read_from_a_real_case_counts_its_resolution_and_return() {
     let (mut case, _) = Case::open(opening, Actor::System, &calendar, &policy).unwrap();
     for (when, action) in [
         ("2026-12-01T11:00:00+08:00", Action::Acknowledge),
-        ("2026-12-03T16:00:00+08:00", Action::Resolve { result: "已责令商家整改".into(), citizen_informed_by: ReplyMethod::Phone }),
+        (
+            "2026-12-03T16:00:00+08:00",
+            Action::Resolve {
+                result: "已责令商家整改".into(),
+                citizen_informed_by: ReplyMethod::Phone,
+            },
+        ),
     ] {
-        case.apply(Command::new(at(when), Actor::Unit(unit.clone()), action), &calendar, &policy).unwrap();
+        case.apply(
+            Command::new(at(when), Actor::Unit(unit.clone()), action),
+            &calendar,
+            &policy,
+        )
+        .unwrap();
     }
-    let summary = CaseSummary::from_case(&case, vec!["市场监管".into()], None, Some(Rating::Satisfied));
+    let summary = CaseSummary::from_case(
+        &case,
+        vec!["市场监管".into()],
+        None,
+        Some(Rating::Satisfied),
+    );
     assert_eq!(summary.resolved_at, Some(at("2026-12-03T16:00:00+08:00")));
     assert_eq!(summary.resolved_on_time, Some(true));
     assert_eq!(summary.received_at, at("2026-12-01T10:00:00+08:00"));

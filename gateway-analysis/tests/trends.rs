@@ -7,7 +7,9 @@ use gateway_analysis::trends::{
 };
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// Observations of a topic: `counts[i]` appeals in the i-th week from Monday 2 November 2026
@@ -40,12 +42,22 @@ fn a_topic_rises_when_a_week_doubles_the_mean_of_the_four_before() {
     // A rise inside the first four weeks has no full baseline and is never flagged.
     observations.extend(weekly("停水", None, &[0, 8, 0, 0, 0, 0]));
     // Midnight on Sunday in Beijing is still the same ISO week, though UTC says Sunday 16:00.
-    observations.push(TopicObservation { at: at("2026-11-08T23:30:00+08:00"), topic: String::new(), township: None });
+    observations.push(TopicObservation {
+        at: at("2026-11-08T23:30:00+08:00"),
+        topic: String::new(),
+        township: None,
+    });
 
     let config = TrendConfig::default();
     let report = TrendReport::build(&observations, &config);
     assert_eq!(report.weeks.len(), 6);
-    assert_eq!(report.weeks[0], IsoWeekKey { year: 2026, week: 45 });
+    assert_eq!(
+        report.weeks[0],
+        IsoWeekKey {
+            year: 2026,
+            week: 45
+        }
+    );
     assert_eq!(report.weeks[0].to_string(), "2026-W45");
     let rising: Vec<(String, String, u32)> = report
         .rising
@@ -54,7 +66,10 @@ fn a_topic_rises_when_a_week_doubles_the_mean_of_the_four_before() {
         .collect();
     assert_eq!(
         rising,
-        vec![("路灯".to_string(), "2026-W49".to_string(), 9), ("油烟噪音".to_string(), "2026-W49".to_string(), 5)]
+        vec![
+            ("路灯".to_string(), "2026-W49".to_string(), 9),
+            ("油烟噪音".to_string(), "2026-W49".to_string(), 5)
+        ]
     );
     assert!((report.rising[0].baseline_mean - 4.5).abs() < 1e-9);
 
@@ -62,18 +77,33 @@ fn a_topic_rises_when_a_week_doubles_the_mean_of_the_four_before() {
     assert_eq!(report.topics[0].topic, "路灯");
     assert_eq!(report.topics[0].total, 36);
     let unknown = report.topics.iter().find(|t| t.topic == "未识别").unwrap();
-    assert_eq!(unknown.weekly[0], 1, "23:30 Sunday Beijing time is in week 45");
+    assert_eq!(
+        unknown.weekly[0], 1,
+        "23:30 Sunday Beijing time is in week 45"
+    );
     assert_eq!(report.townships[0], ("玉壶镇".to_string(), 36));
 
     // The Markdown names the rule and the rising weeks; the CSV marks them.
     let markdown = trend_markdown(&report, &config, "测试报告");
-    assert!(markdown.contains("不少于前 4 周平均数的 2 倍"), "{markdown}");
-    assert!(markdown.contains("| 2026-W49 | 路灯 | 9 | 4.5 |"), "{markdown}");
+    assert!(
+        markdown.contains("不少于前 4 周平均数的 2 倍"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| 2026-W49 | 路灯 | 9 | 4.5 |"),
+        "{markdown}"
+    );
     let mut csv = Vec::new();
     write_weekly_csv(&report, &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
-    assert!(csv.lines().any(|l| l == "2026-W49,2026-11-30,路灯,9,true"), "{csv}");
-    assert!(csv.lines().any(|l| l == "2026-W50,2026-12-07,路灯,9,false"), "{csv}");
+    assert!(
+        csv.lines().any(|l| l == "2026-W49,2026-11-30,路灯,9,true"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l == "2026-W50,2026-12-07,路灯,9,false"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -83,7 +113,14 @@ fn the_chart_is_svg_with_chinese_text_as_text() {
     let report = TrendReport::build(&observations, &TrendConfig::default());
     let svg = weekly_chart_svg(&report, 8, "文成县12345热点问题周趋势").unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
-    for text in ["文成县12345热点问题周趋势", "ISO 周（北京时间）", "诉求数（件）", "路灯（36）", "油烟噪音（19）", "2026-W45"] {
+    for text in [
+        "文成县12345热点问题周趋势",
+        "ISO 周（北京时间）",
+        "诉求数（件）",
+        "路灯（36）",
+        "油烟噪音（19）",
+        "2026-W45",
+    ] {
         assert!(svg.contains(text), "{text} is not in the SVG");
     }
     assert!(svg.contains("<text"));

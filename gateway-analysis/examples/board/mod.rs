@@ -96,7 +96,11 @@ pub fn replay(config: DuplicateConfig) -> (DuplicateIndex, Vec<Replayed>) {
             None => CaseNumber::new(now, sequence as u64),
         };
         index.add(&appeal, &decision, case).expect("ids are unique");
-        replayed.push(Replayed { appeal, decision, found });
+        replayed.push(Replayed {
+            appeal,
+            decision,
+            found,
+        });
     }
     (index, replayed)
 }

@@ -223,7 +223,9 @@ impl DuplicateIndex {
 
     /// The case an indexed appeal belongs to.
     pub fn case_of(&self, appeal_id: &AppealId) -> Option<&CaseRef> {
-        self.by_appeal.get(appeal_id).map(|&i| &self.entries[i].case)
+        self.by_appeal
+            .get(appeal_id)
+            .map(|&i| &self.entries[i].case)
     }
 
     /// A closed case takes no more duplicates; a new report of the matter opens a new case.
@@ -304,7 +306,8 @@ impl DuplicateIndex {
     // uncommon ones than the top candidates, is not compared. On the real messages this
     // lost no match against the full scan (a test checks it), but it is not exact in general.
     fn candidates(&self, probe: &Probe) -> Vec<usize> {
-        let common = ((self.entries.len() as f64 * self.config.common_shingle_share) as usize).max(32);
+        let common =
+            ((self.entries.len() as f64 * self.config.common_shingle_share) as usize).max(32);
         let mut shared: HashMap<u32, u32> = HashMap::new();
         for hash in probe.shingles.as_slice() {
             let Some(list) = self.postings.get(hash) else {
@@ -347,9 +350,17 @@ impl DuplicateIndex {
             }
             let same_citizen = entry.contacts.iter().any(|c| probe.contacts.contains(c));
             let (since, threshold, basis) = if same_citizen {
-                (citizen_since, self.config.same_citizen_threshold, MatchBasis::SameCitizen)
+                (
+                    citizen_since,
+                    self.config.same_citizen_threshold,
+                    MatchBasis::SameCitizen,
+                )
             } else {
-                (others_since, self.config.others_threshold, MatchBasis::OtherCitizen)
+                (
+                    others_since,
+                    self.config.others_threshold,
+                    MatchBasis::OtherCitizen,
+                )
             };
             if entry.at < since {
                 continue;
@@ -380,7 +391,8 @@ fn same_matter_place(probe: &Probe, entry: &Entry) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => true,
     };
-    let topic_agrees = probe.topic.is_empty() || entry.topic.is_empty() || probe.topic == entry.topic;
+    let topic_agrees =
+        probe.topic.is_empty() || entry.topic.is_empty() || probe.topic == entry.topic;
     topic_agrees && agree(&probe.township, &entry.township) && agree(&probe.village, &entry.village)
 }
 

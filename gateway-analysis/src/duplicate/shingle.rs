@@ -62,7 +62,11 @@ fn hash(chars: &[char]) -> u64 {
 pub fn jaccard(a: &Shingles, b: &Shingles) -> f64 {
     let shared = intersection(a.as_slice(), b.as_slice());
     let all = a.len() + b.len() - shared;
-    if all == 0 { 0.0 } else { shared as f64 / all as f64 }
+    if all == 0 {
+        0.0
+    } else {
+        shared as f64 / all as f64
+    }
 }
 
 fn intersection(a: &[u64], b: &[u64]) -> usize {

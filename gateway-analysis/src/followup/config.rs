@@ -76,20 +76,29 @@ impl FollowUpConfig {
         for (i, choice) in self.choices.iter().enumerate() {
             let key = crate::text::fold(choice.key.trim());
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_digit()) || key.len() > 2 {
-                return Err(FollowUpConfigError::BadChoiceKey { key: choice.key.clone() });
+                return Err(FollowUpConfigError::BadChoiceKey {
+                    key: choice.key.clone(),
+                });
             }
             if choice.rating == Rating::Unclear {
-                return Err(FollowUpConfigError::UnclearChoice { key: choice.key.clone() });
+                return Err(FollowUpConfigError::UnclearChoice {
+                    key: choice.key.clone(),
+                });
             }
             if self.choices[..i]
                 .iter()
                 .any(|c| crate::text::fold(c.key.trim()) == key)
             {
-                return Err(FollowUpConfigError::DuplicateChoice { key: choice.key.clone() });
+                return Err(FollowUpConfigError::DuplicateChoice {
+                    key: choice.key.clone(),
+                });
             }
         }
         let parser = ReplyParser::new(self.choices.clone());
-        Ok(FollowUpPlan { config: self, parser })
+        Ok(FollowUpPlan {
+            config: self,
+            parser,
+        })
     }
 }
 
@@ -136,7 +145,9 @@ impl FollowUpPlan {
 
     /// The survey text for a case.
     pub fn survey_text(&self, case_number: &str) -> String {
-        self.config.survey_template.replace(CASE_NUMBER, case_number)
+        self.config
+            .survey_template
+            .replace(CASE_NUMBER, case_number)
     }
 
     /// The text asking again after an unclear reply.
@@ -146,6 +157,8 @@ impl FollowUpPlan {
 
     /// The text telling the citizen the case was reopened.
     pub fn reopen_text(&self, case_number: &str) -> String {
-        self.config.reopen_template.replace(CASE_NUMBER, case_number)
+        self.config
+            .reopen_template
+            .replace(CASE_NUMBER, case_number)
     }
 }

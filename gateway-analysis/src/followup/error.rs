@@ -55,7 +55,9 @@ pub enum FollowUpConfigError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FollowUpError {
     /// A reply came when no survey was waiting for one.
-    #[error("case {case_number}: a reply arrived but follow-up is {state}, not waiting for one; keep it as a note")]
+    #[error(
+        "case {case_number}: a reply arrived but follow-up is {state}, not waiting for one; keep it as a note"
+    )]
     NotAsking {
         /// The case.
         case_number: String,

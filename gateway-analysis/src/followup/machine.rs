@@ -272,7 +272,12 @@ impl FollowUp {
     }
 
     /// Sends a survey: the first of a round, or again after an unclear reply.
-    fn ask(&mut self, attempt: u32, now: DateTime<Utc>, plan: &FollowUpPlan) -> Vec<FollowUpEffect> {
+    fn ask(
+        &mut self,
+        attempt: u32,
+        now: DateTime<Utc>,
+        plan: &FollowUpPlan,
+    ) -> Vec<FollowUpEffect> {
         if attempt == 1 {
             self.rounds += 1;
         }

@@ -182,9 +182,13 @@ impl ReplyParser {
                 None => i += 1,
             }
         }
-        let by_words = [Rating::Dissatisfied, Rating::PartlySatisfied, Rating::Satisfied]
-            .into_iter()
-            .find(|r| found.iter().any(|(_, f)| f == r));
+        let by_words = [
+            Rating::Dissatisfied,
+            Rating::PartlySatisfied,
+            Rating::Satisfied,
+        ]
+        .into_iter()
+        .find(|r| found.iter().any(|(_, f)| f == r));
 
         // A lone option number.
         let by_number = self.option_number(&folded);
@@ -259,7 +263,8 @@ fn strip_quoted(reply: &str) -> String {
         let trimmed = line.trim();
         let lower = trimmed.to_lowercase();
         let quotes_original = MARKERS.iter().any(|m| lower.starts_with(m))
-            || (trimmed.starts_with('在') && (trimmed.ends_with("写道：") || trimmed.ends_with("写道:")))
+            || (trimmed.starts_with('在')
+                && (trimmed.ends_with("写道：") || trimmed.ends_with("写道:")))
             || (lower.starts_with("on ") && lower.ends_with("wrote:"));
         if quotes_original {
             break;

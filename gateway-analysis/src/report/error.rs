@@ -8,7 +8,9 @@ use gateway_core::calendar::CalendarError;
 #[derive(Debug, Error)]
 pub enum ReportError {
     /// Working days could not be counted for a case (a year outside the calendar).
-    #[error("case {case_number}: cannot count working days: {source}; add the year's calendar file")]
+    #[error(
+        "case {case_number}: cannot count working days: {source}; add the year's calendar file"
+    )]
     Calendar {
         /// The case.
         case_number: String,

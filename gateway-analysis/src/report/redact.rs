@@ -36,7 +36,11 @@ static ID_CARD_TAIL: LazyLock<Regex> =
 pub fn redact(text: &str, names: &[&str]) -> String {
     // The citizen's known names first, longest first so a full name goes before a part.
     let mut out = text.to_string();
-    let mut names: Vec<&str> = names.iter().copied().filter(|n| n.chars().count() >= 2).collect();
+    let mut names: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.chars().count() >= 2)
+        .collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
     for name in names {
         out = out.replace(name, &mask::name(name));
@@ -54,9 +58,17 @@ pub fn redact(text: &str, names: &[&str]) -> String {
     out = BELOW_VILLAGE.replace_all(&out, "").into_owned();
     out = out
         .chars()
-        .map(|c| if c.is_ascii_digit() || ('０'..='９').contains(&c) { '*' } else { c })
+        .map(|c| {
+            if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+                '*'
+            } else {
+                c
+            }
+        })
         .collect();
-    ID_CARD_TAIL.replace_all(&out, "******************").into_owned()
+    ID_CARD_TAIL
+        .replace_all(&out, "******************")
+        .into_owned()
 }
 
 #[cfg(test)]

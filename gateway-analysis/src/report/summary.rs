@@ -60,7 +60,12 @@ impl CaseSummary {
             .map(|e| e.at);
         let reopen_count = history
             .iter()
-            .filter(|e| matches!(e.action, Action::Reopen { .. } | Action::ReopenOnDissatisfaction))
+            .filter(|e| {
+                matches!(
+                    e.action,
+                    Action::Reopen { .. } | Action::ReopenOnDissatisfaction
+                )
+            })
             .count();
         CaseSummary {
             case_number: case.case_number().clone(),
@@ -96,9 +101,15 @@ impl Period {
     /// A period; the ends are swapped if given backwards.
     pub fn new(first_day: NaiveDate, last_day: NaiveDate) -> Period {
         if first_day <= last_day {
-            Period { first_day, last_day }
+            Period {
+                first_day,
+                last_day,
+            }
         } else {
-            Period { first_day: last_day, last_day: first_day }
+            Period {
+                first_day: last_day,
+                last_day: first_day,
+            }
         }
     }
 

@@ -11,8 +11,13 @@ use gateway_core::UnitId;
 pub fn display_width(text: &str) -> usize {
     text.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
             _ => 1,
         })
         .sum()
@@ -30,7 +35,14 @@ fn days(value: Option<f64>) -> String {
 /// Chinese name; a unit without one shows its id.
 pub fn render_table(report: &RateReport, names: &BTreeMap<UnitId, String>) -> String {
     let header = [
-        "承办单位", "受理", "办结", "按期办结率", "满意率", "退回率", "重办", "平均办理工作日",
+        "承办单位",
+        "受理",
+        "办结",
+        "按期办结率",
+        "满意率",
+        "退回率",
+        "重办",
+        "平均办理工作日",
     ];
     let line = |rates: &UnitRates| -> Vec<String> {
         let unit = match &rates.unit {
@@ -67,7 +79,11 @@ pub fn render_table(report: &RateReport, names: &BTreeMap<UnitId, String>) -> St
             .map(|(c, cell)| {
                 let pad = " ".repeat(widths[c] - display_width(cell));
                 // The unit name reads left-aligned, numbers right-aligned.
-                if c == 0 { format!("{cell}{pad}") } else { format!("{pad}{cell}") }
+                if c == 0 {
+                    format!("{cell}{pad}")
+                } else {
+                    format!("{pad}{cell}")
+                }
             })
             .collect();
         out.push_str(cells.join("  ").trim_end());
@@ -106,7 +122,10 @@ pub fn write_csv(report: &RateReport, out: impl Write) -> Result<(), ReportError
     let number = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.4}"));
     for rates in report.units.iter().chain(std::iter::once(&report.total)) {
         writer.write_record([
-            rates.unit.as_ref().map_or_else(|| "total".to_string(), |u| u.to_string()),
+            rates
+                .unit
+                .as_ref()
+                .map_or_else(|| "total".to_string(), |u| u.to_string()),
             report.period.first_day.to_string(),
             report.period.last_day.to_string(),
             rates.received.to_string(),

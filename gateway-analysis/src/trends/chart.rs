@@ -40,11 +40,17 @@ const PALETTE: [RGBColor; 10] = [
 /// The weekly counts of the `top` hottest topics as lines, with a title, axes and a legend
 /// in Chinese. Returns the SVG document. The y axis reaches half again above the highest
 /// count so the legend sits above the lines.
-pub fn weekly_chart_svg(report: &TrendReport, top: usize, title: &str) -> Result<String, ChartError> {
+pub fn weekly_chart_svg(
+    report: &TrendReport,
+    top: usize,
+    title: &str,
+) -> Result<String, ChartError> {
     if report.weeks.is_empty() {
         return Err(ChartError::Empty);
     }
-    let draw = |e: &dyn std::fmt::Display| ChartError::Draw { message: e.to_string() };
+    let draw = |e: &dyn std::fmt::Display| ChartError::Draw {
+        message: e.to_string(),
+    };
     let series: Vec<_> = report.topics.iter().take(top.min(PALETTE.len())).collect();
     let max = series
         .iter()
@@ -87,7 +93,9 @@ pub fn weekly_chart_svg(report: &TrendReport, top: usize, title: &str) -> Result
                 ))
                 .map_err(|e| draw(&e))?
                 .label(format!("{}（{}）", topic.topic, topic.total))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                });
         }
         chart
             .configure_series_labels()

@@ -9,8 +9,16 @@ use crate::report::ReportError;
 /// The report in Markdown (Chinese headings): hot topics, rising topics, townships.
 pub fn trend_markdown(report: &TrendReport, config: &TrendConfig, title: &str) -> String {
     let mut out = String::new();
-    let first = report.weeks.first().map(|w| w.to_string()).unwrap_or_default();
-    let last = report.weeks.last().map(|w| w.to_string()).unwrap_or_default();
+    let first = report
+        .weeks
+        .first()
+        .map(|w| w.to_string())
+        .unwrap_or_default();
+    let last = report
+        .weeks
+        .last()
+        .map(|w| w.to_string())
+        .unwrap_or_default();
     let _ = writeln!(out, "# {title}\n");
     let _ = writeln!(
         out,
@@ -55,7 +63,11 @@ pub fn trend_markdown(report: &TrendReport, config: &TrendConfig, title: &str) -
     if report.rising.is_empty() {
         let _ = writeln!(out, "无。");
     } else {
-        let _ = writeln!(out, "| 周 | 问题类别 | 本周 | 前 {} 周平均 |", config.baseline_weeks);
+        let _ = writeln!(
+            out,
+            "| 周 | 问题类别 | 本周 | 前 {} 周平均 |",
+            config.baseline_weeks
+        );
         let _ = writeln!(out, "| --- | --- | ---: | ---: |");
         for rising in &report.rising {
             let _ = writeln!(

@@ -146,9 +146,14 @@ impl TrendReport {
             } else {
                 observation.topic.clone()
             };
-            let township = observation.township.clone().unwrap_or_else(|| UNKNOWN.to_string());
+            let township = observation
+                .township
+                .clone()
+                .unwrap_or_else(|| UNKNOWN.to_string());
             let week = position[&IsoWeekKey::of(observation.at)];
-            by_topic.entry(topic.clone()).or_insert_with(|| vec![0; weeks.len()])[week] += 1;
+            by_topic
+                .entry(topic.clone())
+                .or_insert_with(|| vec![0; weeks.len()])[week] += 1;
             *townships.entry(township.clone()).or_default() += 1;
             *topic_townships.entry((topic, township)).or_default() += 1;
         }

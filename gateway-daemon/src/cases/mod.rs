@@ -15,7 +15,8 @@
 //! - [`config`]: the `[cases]` section; [`error`]: errors and their HTTP statuses.
 //! - [`service`]: the service; [`records`]: its tables; [`locks`]: one writer per case.
 //! - [`reroute`]: routing again without some units; [`clock`]: system and manual clocks.
-//! - [`api`]: the routes under `/api/v1`; [`scheduler`]: the supervision task.
+//! - [`api`]: the routes under `/api/v1`; [`scheduler`]: the supervision task;
+//!   [`tasks`]: both background tasks started at once.
 //! - [`metrics`]: the counters.
 
 pub mod api;
@@ -28,6 +29,7 @@ pub mod records;
 pub mod reroute;
 pub mod scheduler;
 pub mod service;
+pub mod tasks;
 
 pub use api::routes;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -37,3 +39,4 @@ pub use metrics::CaseMetrics;
 pub use reroute::{DecideWith, DecisionSource, without_units};
 pub use scheduler::run_scheduler;
 pub use service::{CaseService, CaseServiceParts};
+pub use tasks::spawn_tasks;

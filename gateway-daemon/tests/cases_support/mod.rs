@@ -298,14 +298,12 @@ impl Harness {
             let _ = stopped.changed().await;
         };
 
-        // The worker, the scheduler and the routes, as the daemon starts them.
-        let worker = service.dispatch_worker().unwrap();
-        tokio::spawn(worker.run(shutdown(stopped.clone())));
+        // The worker (and the scheduler), as the daemon starts them.
         if scheduler {
-            tokio::spawn(gateway_daemon::cases::run_scheduler(
-                Arc::clone(&service),
-                shutdown(stopped.clone()),
-            ));
+            gateway_daemon::cases::spawn_tasks(&service, stopped.clone()).unwrap();
+        } else {
+            let worker = service.dispatch_worker().unwrap();
+            tokio::spawn(worker.run(shutdown(stopped.clone())));
         }
         let app: Router = gateway_daemon::cases::routes(Arc::clone(&service));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -900,3 +900,84 @@ async fn acknowledgements_wait_out_an_smtp_outage_without_holding_up_intake() {
     }
     store.close();
 }
+
+// ----- A permanent refusal -----
+
+/// An aiosmtpd server that refuses every recipient with a 5xx, as a real server does for an
+/// unknown mailbox; it runs until its standard input closes.
+const REFUSING_SMTP: &str = r#"
+import sys
+from aiosmtpd.controller import Controller
+
+class Refuse:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 <%s>: mailbox unavailable" % address
+
+controller = Controller(Refuse(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_refusal_gives_the_acknowledgement_up_at_once_and_keeps_the_appeal() {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let Some(servers) =
+        servers("a_permanent_refusal_gives_the_acknowledgement_up_at_once_and_keeps_the_appeal")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("refusing_smtp.py");
+    std::fs::write(&script, REFUSING_SMTP).expect("script written");
+    let port = free_port().await;
+    // The Debian interpreter that python3-aiosmtpd installs into, as scripts/mail-servers.sh
+    // uses; GATEWAY_TEST_PYTHON names another one that has aiosmtpd.
+    let python = std::env::var("GATEWAY_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let mut refusing = tokio::process::Command::new(python)
+        .arg(&script)
+        .arg(port.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 with aiosmtpd runs (installed by scripts/mail-servers.sh)");
+    let stdout = refusing.stdout.take().expect("stdout piped");
+    let mut ready = String::new();
+    tokio::time::timeout(
+        PATIENCE,
+        tokio::io::BufReader::new(stdout).read_line(&mut ready),
+    )
+    .await
+    .expect("refusing server starts in time")
+    .expect("refusing server prints");
+    assert_eq!(ready.trim(), "ready");
+
+    let tag = unique("refused");
+    let mailbox = unique("refused");
+    let (id, raw) = citizen_mail(1, &tag);
+    mail_to_hotline(&servers, &mailbox, true, &[raw]).await;
+    let store = open_store(&dir.path().join("store"));
+    let rules = rule_set();
+    let config = email_config(&servers, &mailbox, port);
+    let gateway = Gateway::start(&config, &store, &rules);
+    wait_until("the acknowledgement is given up", || {
+        outbox_entry(&store, &id).is_some_and(|e| matches!(e.state, OutboxState::GivenUp { .. }))
+    })
+    .await;
+    gateway.stop().await;
+    drop(refusing.stdin.take());
+    let _ = tokio::time::timeout(PATIENCE, refusing.wait()).await;
+
+    // Given up after the one refusal, the reason kept with the address masked.
+    let entry = outbox_entry(&store, &id).expect("entry");
+    assert_eq!(entry.failed_attempts, 1);
+    let reason = entry.last_error.expect("reason kept");
+    assert!(reason.contains("550"), "{reason}");
+    assert!(reason.contains("permanent"), "{reason}");
+    assert!(!reason.contains("citizen1@example.org"), "{reason}");
+    assert_eq!(stored_count(&store), 1, "the appeal stays stored");
+    store.close();
+}

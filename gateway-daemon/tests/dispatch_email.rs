@@ -114,3 +114,32 @@ async fn a_unit_without_targets_gets_a_failed_delivery_not_a_lost_one() {
     );
     assert_eq!(harness.service.metrics().failed_deliveries(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_the_rules_leave_to_coordination_is_sent_to_the_supervisors() {
+    let receiver = Receiver::start().await;
+    let harness = Harness::start(config(&receiver), Arc::new(SystemClock), false).await;
+    let case = harness
+        .intake("c-1", "请问社保卡丢了怎么补办", Utc::now())
+        .await;
+    let (_, view) = harness
+        .get(SUPERVISOR_TOKEN, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert_eq!(view["lead_unit"], "coordination", "{view}");
+    wait_for(10, "the supervisors' notice", || {
+        receiver.requests().iter().any(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            r.path == "/supervisors"
+                && body["case_number"] == case.as_str()
+                && body["notice"]["notice"]["type"] == "new_case"
+        })
+    })
+    .await;
+    let (_, failed) = harness
+        .get(SUPERVISOR_TOKEN, "/api/v1/deliveries?state=failed")
+        .await;
+    assert!(
+        failed["deliveries"].as_array().unwrap().is_empty(),
+        "{failed}"
+    );
+}

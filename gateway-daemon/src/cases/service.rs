@@ -415,6 +415,15 @@ impl CaseService {
         notice: DispatchNotice,
         at: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, CasesError> {
+        // A case the rules left to the platform's coordination is the supervisors' to place,
+        // unless the config gives coordination a unit entry of its own.
+        let coordination = Recipient::Unit(UnitId::coordination());
+        let recipient =
+            if recipient == &coordination && self.settings.targets.targets(recipient).is_empty() {
+                &Recipient::Supervisors
+            } else {
+                recipient
+            };
         let role = match recipient {
             Recipient::Supervisors => DeliveryRole::Supervisor,
             Recipient::Unit(unit) if unit == case.lead_unit() => DeliveryRole::Lead,

@@ -282,3 +282,22 @@ fn dissatisfied_reopens_at_most_max_reopens_times() {
         Err(FollowUpError::NotReopened { .. })
     ));
 }
+
+#[test]
+fn a_long_reply_is_read_quickly_and_never_panics() {
+    let parser = default_parser();
+    let long = "路灯还是不亮，".repeat(20_000) + "不满意";
+    assert_eq!(parser.read(&long).rating, Rating::Dissatisfied);
+    for odd in [
+        "\u{0}",
+        "满",
+        "\u{FEFF}1",
+        "１２３",
+        "🙂🙂",
+        "1\r\n",
+        "不",
+        "\u{FF10}",
+    ] {
+        let _ = parser.read(odd);
+    }
+}

@@ -81,8 +81,15 @@ pub struct Replayed {
 /// Routes every message and replays them in the order sent: each is linked to the open case
 /// it duplicates or opens its own.
 pub fn replay(config: DuplicateConfig) -> (DuplicateIndex, Vec<Replayed>) {
+    replay_messages(load_messages(), config)
+}
+
+/// Like [`replay`], for a chosen set of messages.
+pub fn replay_messages(
+    mut messages: Vec<BoardMessage>,
+    config: DuplicateConfig,
+) -> (DuplicateIndex, Vec<Replayed>) {
     let rules = rules();
-    let mut messages = load_messages();
     messages.sort_by_key(|m| (m.submitted_at, m.id.clone()));
     let mut index = DuplicateIndex::new(config).expect("the config is valid");
     let mut replayed = Vec::with_capacity(messages.len());

@@ -99,8 +99,38 @@ pub struct DuplicateIndex {
     config: DuplicateConfig,
     entries: Vec<Entry>,
     by_appeal: HashMap<AppealId, usize>,
-    postings: HashMap<u64, Vec<u32>>,
+    postings: HashMap<u64, Vec<u32>, BuildShingleHasher>,
+    /// `ln(k)` for k = 1 ..= entries + 1, so that weights need no logarithm per lookup.
+    ln_table: Vec<f64>,
     closed: HashSet<CaseRef>,
+}
+
+/// Shingles are already FNV hashes, so the posting table uses them as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildShingleHasher;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ShingleHasher(u64);
+
+impl std::hash::BuildHasher for BuildShingleHasher {
+    type Hasher = ShingleHasher;
+    fn build_hasher(&self) -> ShingleHasher {
+        ShingleHasher(0)
+    }
+}
+
+impl std::hash::Hasher for ShingleHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 impl DuplicateIndex {
@@ -111,7 +141,8 @@ impl DuplicateIndex {
             config,
             entries: Vec::new(),
             by_appeal: HashMap::new(),
-            postings: HashMap::new(),
+            postings: HashMap::default(),
+            ln_table: vec![0.0, 2f64.ln()],
             closed: HashSet::new(),
         })
     }
@@ -151,6 +182,8 @@ impl DuplicateIndex {
             self.postings.entry(*hash).or_default().push(index);
         }
         self.by_appeal.insert(appeal.id.clone(), self.entries.len());
+        let next = self.ln_table.len() + 1;
+        self.ln_table.push((next as f64).ln());
         self.entries.push(Entry {
             appeal_id: appeal.id.clone(),
             case,
@@ -308,7 +341,9 @@ impl DuplicateIndex {
     fn candidates(&self, probe: &Probe) -> Vec<usize> {
         let common =
             ((self.entries.len() as f64 * self.config.common_shingle_share) as usize).max(32);
-        let mut shared: HashMap<u32, u32> = HashMap::new();
+        // Count shared shingles in a dense table; remember which entries were touched.
+        let mut shared = vec![0u32; self.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for hash in probe.shingles.as_slice() {
             let Some(list) = self.postings.get(hash) else {
                 continue;
@@ -317,12 +352,24 @@ impl DuplicateIndex {
                 continue;
             }
             for &i in list {
-                *shared.entry(i).or_default() += 1;
+                let count = &mut shared[i as usize];
+                if *count == 0 {
+                    touched.push(i);
+                }
+                *count += 1;
             }
         }
-        let mut ranked: Vec<(u32, u32)> = shared.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(self.config.max_candidates);
+
+        // Keep those sharing the most.
+        let mut ranked: Vec<(u32, u32)> = touched
+            .into_iter()
+            .map(|i| (i, shared[i as usize]))
+            .collect();
+        let keep = self.config.max_candidates;
+        if ranked.len() > keep {
+            ranked.select_nth_unstable_by(keep - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.truncate(keep);
+        }
         ranked.into_iter().map(|(i, _)| i as usize).collect()
     }
 
@@ -332,10 +379,11 @@ impl DuplicateIndex {
         candidates: impl Iterator<Item = usize>,
         now: DateTime<Utc>,
     ) -> Option<DuplicateMatch> {
-        let n = self.entries.len() as f64;
+        // Smoothed IDF, ln((n + 1) / (df + 1)) + 1, from the table of logarithms.
+        let ln_n = self.ln_table[self.entries.len()];
         let idf = |hash: &u64| {
-            let df = self.postings.get(hash).map_or(0, Vec::len) as f64;
-            ((n + 1.0) / (df + 1.0)).ln() + 1.0
+            let df = self.postings.get(hash).map_or(0, Vec::len);
+            ln_n - self.ln_table[df] + 1.0
         };
         let probe_weights: Vec<f64> = probe.shingles.as_slice().iter().map(idf).collect();
         let probe_norm = probe_weights.iter().map(|w| w * w).sum::<f64>().sqrt();

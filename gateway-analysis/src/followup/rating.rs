@@ -170,16 +170,15 @@ impl ReplyParser {
 
         // Phrases, longest first at each position.
         let mut found = Vec::new();
-        let chars: Vec<char> = compact.chars().collect();
         let mut i = 0;
-        while i < chars.len() {
-            let rest: String = chars[i..].iter().collect();
+        while i < compact.len() {
+            let rest = &compact[i..];
             match self.phrases.iter().find(|(p, _)| rest.starts_with(p)) {
                 Some((phrase, rating)) => {
                     found.push((phrase.to_string(), *rating));
-                    i += phrase.chars().count();
+                    i += phrase.len();
                 }
-                None => i += 1,
+                None => i += rest.chars().next().map_or(1, char::len_utf8),
             }
         }
         let by_words = [

@@ -74,7 +74,8 @@ impl CaseSummary {
             kind: case.kind(),
             topic,
             township,
-            received_at: history.first().map_or_else(Utc::now, |e| e.at),
+            // Every case has its opening as the first history entry.
+            received_at: history.first().map_or(DateTime::<Utc>::MIN_UTC, |e| e.at),
             resolved_at,
             resolved_on_time: case.resolved_on_time(),
             rating,

@@ -12,6 +12,29 @@
 //!
 //! This crate does no IO of its own beyond writers it is handed, reads no clock (every call
 //! takes the time), and knows no HTTP: the daemon stores the records and serves them.
+//!
+//! How the daemon uses it: on intake, after routing, ask the [`DuplicateIndex`] for an open
+//! case before opening a new one, and add the appeal under whichever case it joins; when a
+//! case is resolved, start a [`FollowUp`], pass it the citizen's replies and a periodic
+//! `tick`, and carry out the [`FollowUpEffect`]s on the case; for reports, fill
+//! [`CaseSummary`] records from the store and call [`unit_rates`].
+//!
+//! ```
+//! use chrono::{DateTime, Duration, Utc};
+//! use gateway_analysis::{FollowUp, FollowUpConfig, FollowUpEffect, Rating};
+//! use gateway_core::case::CaseNumber;
+//!
+//! let plan = FollowUpConfig::default().build().unwrap();
+//! let resolved: DateTime<Utc> = "2026-12-03T02:00:00Z".parse().unwrap();
+//! let case = CaseNumber::parse("2612030042").unwrap();
+//! let (mut follow_up, effects) = FollowUp::start(case, resolved, &plan);
+//! assert!(matches!(&effects[0], FollowUpEffect::SendToCitizen { text } if text.contains("2612030042")));
+//!
+//! // The citizen answers by SMS with a full-width digit.
+//! let effects = follow_up.reply("３", resolved + Duration::hours(5), &plan).unwrap();
+//! assert_eq!(effects[0], FollowUpEffect::RecordRating { rating: Rating::Dissatisfied });
+//! assert_eq!(effects[1], FollowUpEffect::ReopenCase);
+//! ```
 
 pub mod duplicate;
 pub mod followup;

@@ -43,6 +43,8 @@ fn replies_as_people_send_them_are_read() {
         ("满意，但是问题没有解决", Rating::Dissatisfied),
         ("不是不满意，就是慢了点", Rating::PartlySatisfied),
         ("很满意，谢谢你们", Rating::Satisfied),
+        ("满意个屁，根本没人来", Rating::Dissatisfied),
+        ("这样怎么可能满意", Rating::Dissatisfied),
         // Numbers that are not options.
         ("3号楼还是漏水", Rating::Unclear),
         ("13812345678", Rating::Unclear),

@@ -293,6 +293,8 @@ impl DuplicateIndex {
             .into_iter()
             .map(|(case, mut entries)| {
                 entries.sort_by_key(|e| e.at);
+                // Limitation: a citizen is told by the first contact of each appeal, so one
+                // person writing once by phone and once by email counts twice.
                 let mut known: BTreeSet<&str> = BTreeSet::new();
                 let mut anonymous = 0;
                 for entry in &entries {
@@ -380,6 +382,8 @@ impl DuplicateIndex {
         now: DateTime<Utc>,
     ) -> Option<DuplicateMatch> {
         // Smoothed IDF, ln((n + 1) / (df + 1)) + 1, from the table of logarithms.
+        // Limitation: weights come from the appeals indexed so far, so a nearly empty index
+        // weighs every shingle alike and a reworded report scores lower than it will later.
         let ln_n = self.ln_table[self.entries.len()];
         let idf = |hash: &u64| {
             let df = self.postings.get(hash).map_or(0, Vec::len);

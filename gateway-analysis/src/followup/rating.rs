@@ -87,6 +87,9 @@ pub struct ReplyReading {
 }
 
 /// Rating phrases. Longer phrases are tried first at each position.
+// Limitation: a fixed phrase list; irony beyond the few scornful phrases listed, dialect
+// words and long free-text complaints without a rating word read as unclear or, worse, by
+// the one rating word they contain.
 const PHRASES: &[(&str, Rating)] = &[
     // Dissatisfied, including hedged negations.
     ("不满意", Rating::Dissatisfied),
@@ -111,6 +114,12 @@ const PHRASES: &[(&str, Rating)] = &[
     ("差评", Rating::Dissatisfied),
     ("不认可", Rating::Dissatisfied),
     ("不同意", Rating::Dissatisfied),
+    // Scorn that contains the word for satisfied.
+    ("满意个屁", Rating::Dissatisfied),
+    ("满意什么", Rating::Dissatisfied),
+    ("怎么可能满意", Rating::Dissatisfied),
+    ("能满意吗", Rating::Dissatisfied),
+    ("谈何满意", Rating::Dissatisfied),
     // Partly satisfied.
     ("不是不满意", Rating::PartlySatisfied),
     ("基本满意", Rating::PartlySatisfied),

@@ -14,6 +14,9 @@
 //!   day of the last resolution (`WorkingCalendar::working_days_between`), over resolved.
 //!
 //! The total row counts each case once, however many units it passed through.
+//!
+//! Limitation: a case reassigned by a supervisor (改派, not returned) counts only for its
+//! last lead unit; the units it was taken from are not counted as having received it.
 
 use std::collections::BTreeMap;
 

@@ -210,6 +210,8 @@ impl TrendReport {
     }
 }
 
+// Limitation: the first and last weeks may be partial (the data starts or ends mid-week),
+// so their counts read low and a rise in a partial last week is flagged late.
 fn week_range(observations: &[TopicObservation]) -> Vec<IsoWeekKey> {
     let days = observations.iter().map(|o| day_of(o.at));
     let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {

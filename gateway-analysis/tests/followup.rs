@@ -303,3 +303,97 @@ fn a_long_reply_is_read_quickly_and_never_panics() {
         let _ = parser.read(odd);
     }
 }
+
+/// The effects drive a real case of `gateway_core`: a dissatisfied rating reopens it to the
+/// same unit, the second resolution starts a new round, and a satisfied rating closes it.
+#[test]
+fn follow_up_effects_drive_a_real_case_through_reopening_and_closing() {
+    use gateway_core::calendar::WorkingCalendar;
+    use gateway_core::case::{
+        Action, Actor, Case, CaseConfig, CaseOpening, CaseState, Command, ReplyMethod,
+    };
+    use gateway_core::{AppealId, Kind, UnitId};
+
+    let calendar = WorkingCalendar::embedded().unwrap();
+    let policy = CaseConfig::default().build().unwrap();
+    let plan = FollowUpConfig::default().build().unwrap();
+    let unit = UnitId::new("urban-management");
+    let opening = CaseOpening {
+        case_number: case_number(),
+        appeal_id: AppealId::from_string("01JF0000000000000000000000"),
+        kind: Kind::Complaint,
+        urgent: false,
+        lead_unit: unit.clone(),
+        assisting_units: vec![],
+        received_at: at("2026-12-01T09:00:00+08:00"),
+    };
+    let (mut case, _) = Case::open(opening, Actor::System, &calendar, &policy).unwrap();
+    let by_unit =
+        |when: &str, action: Action| Command::new(at(when), Actor::Unit(unit.clone()), action);
+    let resolve = || Action::Resolve {
+        result: "已清理".into(),
+        citizen_informed_by: ReplyMethod::Sms,
+    };
+    case.apply(
+        by_unit("2026-12-01T10:00:00+08:00", Action::Acknowledge),
+        &calendar,
+        &policy,
+    )
+    .unwrap();
+    case.apply(
+        by_unit("2026-12-02T10:00:00+08:00", resolve()),
+        &calendar,
+        &policy,
+    )
+    .unwrap();
+
+    // Carries out follow-up effects on the case, as the daemon would.
+    let carry_out = |case: &mut Case, effects: &[FollowUpEffect], when: DateTime<Utc>| {
+        for effect in effects {
+            let action = match effect {
+                FollowUpEffect::ReopenCase => Action::ReopenOnDissatisfaction,
+                FollowUpEffect::CloseCase { reason } => Action::Close {
+                    reason: reason.clone(),
+                },
+                _ => continue,
+            };
+            let actor = match action {
+                Action::Close { .. } => Actor::supervisor("follow-up"),
+                _ => Actor::System,
+            };
+            case.apply(Command::new(when, actor, action), &calendar, &policy)
+                .unwrap();
+        }
+    };
+
+    let t1 = at("2026-12-02T12:00:00+08:00");
+    let (mut follow_up, _) = FollowUp::start(case.case_number().clone(), t1, &plan);
+    let effects = follow_up
+        .reply("不太满意，问题没解决", t1 + Duration::hours(1), &plan)
+        .unwrap();
+    carry_out(&mut case, &effects, t1 + Duration::hours(1));
+    assert_eq!(case.state(), CaseState::Reopened);
+    assert_eq!(case.lead_unit(), &unit, "reopened to the same unit");
+
+    case.apply(
+        by_unit("2026-12-03T09:00:00+08:00", Action::Acknowledge),
+        &calendar,
+        &policy,
+    )
+    .unwrap();
+    case.apply(
+        by_unit("2026-12-04T09:00:00+08:00", resolve()),
+        &calendar,
+        &policy,
+    )
+    .unwrap();
+    let t2 = at("2026-12-04T10:00:00+08:00");
+    follow_up.resolved_again(t2, &plan).unwrap();
+    let effects = follow_up
+        .reply("非常满意！", t2 + Duration::hours(1), &plan)
+        .unwrap();
+    carry_out(&mut case, &effects, t2 + Duration::hours(1));
+    assert_eq!(case.state(), CaseState::Closed);
+    assert_eq!(follow_up.latest_rating(), Some(Rating::Satisfied));
+    assert_eq!(follow_up.reopens(), 1);
+}

@@ -133,3 +133,52 @@ fn no_appeals_make_an_empty_report_and_no_chart() {
     assert!(report.weeks.is_empty() && report.topics.is_empty() && report.rising.is_empty());
     assert!(weekly_chart_svg(&report, 8, "空").is_err());
 }
+
+#[path = "../examples/board/mod.rs"]
+mod board;
+
+/// The report made from the real messages holds together: every appeal counted once, weeks
+/// without gaps, and every rising week meets the rule.
+#[test]
+fn the_report_from_the_real_messages_is_consistent() {
+    let rules = board::rules();
+    let observations: Vec<TopicObservation> = board::load_messages()
+        .iter()
+        .map(board::to_appeal)
+        .map(|appeal| {
+            let decision = rules.route(&routing_rules::RouteInput::from(&appeal));
+            TopicObservation {
+                at: appeal.received_at,
+                topic: decision.topic.last().cloned().unwrap_or_default(),
+                township: decision.township.map(|t| t.name),
+            }
+        })
+        .collect();
+    let config = TrendConfig::default();
+    let report = TrendReport::build(&observations, &config);
+
+    let counted: u32 = report.topics.iter().map(|t| t.total).sum();
+    assert_eq!(counted as usize, observations.len());
+    let by_township: u32 = report.townships.iter().map(|(_, c)| c).sum();
+    assert_eq!(by_township as usize, observations.len());
+    for pair in report.weeks.windows(2) {
+        let (a, b) = (pair[0].monday().unwrap(), pair[1].monday().unwrap());
+        assert_eq!(b - a, Duration::days(7), "{} then {}", pair[0], pair[1]);
+    }
+    assert!(
+        report.topics.len() > 20,
+        "the example rules find many topics"
+    );
+    for rising in &report.rising {
+        let series = report
+            .topics
+            .iter()
+            .find(|t| t.topic == rising.topic)
+            .unwrap();
+        let i = report.weeks.iter().position(|w| *w == rising.week).unwrap();
+        let mean = series.weekly[i - 4..i].iter().sum::<u32>() as f64 / 4.0;
+        assert_eq!(series.weekly[i], rising.count);
+        assert!(rising.count >= 5 && rising.count as f64 >= 2.0 * mean);
+    }
+    assert!(!report.rising.is_empty());
+}

@@ -14,18 +14,21 @@ use crate::kb::KnowledgeBase;
 #[serde(deny_unknown_fields, default)]
 pub struct DirectAnswerConfig {
     /// The normalized score (0 to 1) the best fresh entry must reach. The example set's
-    /// evaluation prints how precision and coverage move with it.
+    /// evaluation (`cargo run --release -p knowledge-base --example evaluate`) prints how the
+    /// answered share and precision move with it; at 0.5 the top entry was right for every
+    /// body query it answered (29% of them) and every paraphrase it answered (6 of 10); at
+    /// 0.4, 99% of 54%. Lower it to answer more, at the cost of wrong answers. Default 0.5.
     pub threshold: f32,
-    /// How many entries to attach to a routed case.
+    /// How many entries to attach to a routed case. Default 3.
     pub candidate_count: usize,
-    /// How many hits to look through for the best fresh one.
+    /// How many hits to look through for the best fresh one. Default 10.
     pub search_depth: usize,
 }
 
 impl Default for DirectAnswerConfig {
     fn default() -> Self {
         Self {
-            threshold: 0.6,
+            threshold: 0.5,
             candidate_count: 3,
             search_depth: 10,
         }

@@ -73,7 +73,8 @@ impl HistoryLog {
             while let Some(line) = lines.next() {
                 number += 1;
                 let line = line.map_err(io)?;
-                let complete = good_bytes + line.len() as u64 + 1 <= total;
+                // Complete when a newline follows it in the file.
+                let complete = good_bytes + (line.len() as u64) < total;
                 let parsed = std::str::from_utf8(&line)
                     .map_err(|e| e.to_string())
                     .and_then(|text| {

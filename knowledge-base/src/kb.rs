@@ -333,3 +333,14 @@ const ALL_FIELDS: [&str; 8] = [
     "valid_from",
     "review_by",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_can_share_it_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<KnowledgeBase>();
+    }
+}

@@ -56,8 +56,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<ImportedEntry>, ImportError>
                     ImportProblem::Syntax("the question heading is empty".into()),
                 ));
             }
-            let mut fields = RawFields::default();
-            fields.question = Some(question.to_string());
+            let fields = RawFields {
+                question: Some(question.to_string()),
+                ..RawFields::default()
+            };
             current = Some(Pending {
                 line: number,
                 fields,

@@ -239,3 +239,56 @@ fn every_example_file_imports() {
     assert!(total > 250, "the example set has {total} entries");
     assert_eq!(formats.len(), 2, "both formats are in the example set");
 }
+
+/// Texts made of the characters the formats care about, in any order, never panic a parser.
+#[test]
+fn damaged_files_are_refused_or_read_never_panic() {
+    const PIECES: &[&str] = &[
+        "## ",
+        "#",
+        "- ",
+        "id",
+        "owner",
+        ": ",
+        "：",
+        "\n",
+        "\r\n",
+        "\"",
+        ",",
+        "|",
+        "/",
+        "2026-01-01",
+        "2026-02-30",
+        "问题",
+        "答复",
+        "review_by",
+        "valid_from",
+        "phrasing",
+        " ",
+        "\u{feff}",
+        "x",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut read = 0;
+    for _ in 0..3000 {
+        let length = (next() % 40) as usize;
+        let text: String = (0..length)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let as_markdown = markdown::parse(Path::new("f.md"), &text);
+        let as_csv = csv::parse(Path::new("f.csv"), &text);
+        for result in [as_markdown, as_csv] {
+            match result {
+                Ok(entries) => read += usize::from(!entries.is_empty()),
+                Err(error) => assert!(error.to_string().starts_with("f."), "{error}"),
+            }
+        }
+    }
+    assert!(read < 3000 * 2, "random text is not all accepted");
+}

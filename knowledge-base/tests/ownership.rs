@@ -162,3 +162,24 @@ fn an_invalid_entry_is_refused_with_its_problem() {
     ));
     assert!(kb.changes().is_empty());
 }
+
+#[test]
+fn a_unit_imports_only_its_own_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut kb = KnowledgeBase::open(dir.path()).expect("open");
+    let file = common::example_dir().join("human-resources-social-security.md");
+    let error = kb
+        .import_file(&unit(TRANSPORT), &file)
+        .expect_err("a foreign file is refused");
+    assert!(matches!(error, KbError::NotOwner { .. }), "{error}");
+    assert!(kb.is_empty());
+    let outcomes = kb
+        .import_file(&unit(HRSS), &file)
+        .expect("the owner imports");
+    assert!(!outcomes.is_empty() && outcomes.iter().all(|o| *o == Outcome::Created));
+
+    // Importing the same file again changes nothing.
+    let again = kb.import_file(&unit(HRSS), &file).expect("re-import");
+    assert!(again.iter().all(|o| *o == Outcome::Unchanged));
+    assert_eq!(kb.changes().len(), outcomes.len());
+}

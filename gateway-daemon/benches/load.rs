@@ -320,7 +320,7 @@ fn prefill(data_dir: &Path, count: u64, texts: &[String]) {
         data_dir.join("appeals.redb"),
     ))
     .expect("open the store");
-    let threads = 16;
+    let threads = 64;
     std::thread::scope(|scope| {
         for t in 0..threads {
             let (store, rules) = (store.clone(), &rules);

@@ -386,15 +386,38 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Runs the WeChat peer (wechatpy) from the adapters' tests with a JSON request.
-///
-/// Panics, naming the pip command, when wechatpy is missing: a cross-check that silently
-/// did not run would prove nothing.
+/// Runs the WeChat peer (wechatpy) from the adapters' tests: `mode` is `encrypt` or
+/// `decrypt`.
 pub fn wechat_peer(mode: &str, request: &serde_json::Value) -> serde_json::Value {
-    let script = repo_root().join("channel-adapters/tests/peers/wechat_peer.py");
+    run_peer(
+        "wechat_peer.py",
+        &[mode],
+        request,
+        "pip install wechatpy==1.8.18 cryptography",
+    )
+}
+
+/// Runs the Twilio peer (the `twilio` package's `RequestValidator`) from the adapters' tests.
+pub fn twilio_peer(request: &serde_json::Value) -> serde_json::Value {
+    run_peer("twilio_peer.py", &[], request, "pip install twilio==9.13.0")
+}
+
+/// Runs a Python peer of `channel-adapters/tests/peers/` with a JSON request on stdin.
+///
+/// Panics, naming the pip command, when the peer's package is missing: a cross-check that
+/// silently did not run would prove nothing.
+fn run_peer(
+    script: &str,
+    args: &[&str],
+    request: &serde_json::Value,
+    install: &str,
+) -> serde_json::Value {
+    let script = repo_root()
+        .join("channel-adapters/tests/peers")
+        .join(script);
     let mut child = Command::new("python3")
         .arg(&script)
-        .arg(mode)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -410,10 +433,11 @@ pub fn wechat_peer(mode: &str, request: &serde_json::Value) -> serde_json::Value
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {
         Some(0) => serde_json::from_slice(&output.stdout).expect("the peer writes json"),
-        Some(3) => {
-            panic!("wechatpy is missing: {stderr}; pip install wechatpy==1.8.18 cryptography")
-        }
-        _ => panic!("the wechat peer refused: {stderr}"),
+        Some(3) => panic!(
+            "the peer {} cannot run: {stderr}; {install}",
+            script.display()
+        ),
+        _ => panic!("the peer {} refused: {stderr}", script.display()),
     }
 }
 

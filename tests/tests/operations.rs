@@ -211,6 +211,51 @@ fn a_broken_rule_file_keeps_the_old_rules_and_a_fixed_one_takes_effect() {
 }
 
 #[test]
+fn sighup_reloads_rules_that_are_not_watched() {
+    let sandbox = Sandbox::new();
+    let rules = sandbox.dir.path().join("rules");
+    copy_tree(&repo_root().join("examples/wencheng"), &rules);
+    let config = config_text("redb", Some(&rules.join("routing.toml")), "")
+        .replace("watch = true", "watch = false");
+    let daemon = Daemon::start(BIN, &sandbox.config(&config), &sandbox.data_dir());
+    let marker = "蓝莓乐园";
+    let lead_unit = |key: &str| {
+        let answer = post_form(
+            &daemon,
+            key,
+            &format!("{marker}门口的事情没人管"),
+            "13800000001",
+        );
+        read_appeal(&daemon, answer["appealId"].as_str().unwrap())["decision"]["lead_unit"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = lead_unit("hup-0");
+    let topics = std::fs::read_to_string(rules.join("topics.toml")).unwrap();
+    let anchor = "strong_keywords = [\"质监局\", ";
+    std::fs::write(
+        rules.join("topics.toml"),
+        topics.replacen(anchor, &format!("{anchor}\"{marker}\", "), 1),
+    )
+    .unwrap();
+    // Not watched: the edit alone changes nothing.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(lead_unit("hup-1"), before);
+    assert!(!daemon.logs().contains("rules reloaded"));
+
+    daemon.signal("HUP");
+    assert!(
+        eventually(Duration::from_secs(10), || daemon
+            .logs()
+            .contains("rules reloaded")),
+        "SIGHUP did not reload:\n{}",
+        daemon.logs()
+    );
+    assert_eq!(lead_unit("hup-2"), "market-supervision");
+}
+
+#[test]
 fn an_emergency_is_handed_off_and_retried_until_accepted() {
     let receiver = Receiver::start(2);
     let sandbox = Sandbox::new();

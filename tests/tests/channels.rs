@@ -430,3 +430,38 @@ fn web_form_json_urlencoded_and_multipart_with_files() {
     );
     assert!(metrics.contains("gateway_store_commit_seconds_bucket"));
 }
+
+#[test]
+fn a_wechat_push_slower_than_the_reply_bound_answers_503_and_is_still_stored() {
+    // A bound of 0 ms: the store is always slower, so the daemon must give up on the passive
+    // reply, let WeChat retry, and still finish storing the appeal.
+    let sandbox = Sandbox::new();
+    let config = sandbox.config(&config_text(
+        "redb",
+        None,
+        "[channels.wechat]\nreply_timeout_millis = 0\n",
+    ));
+    let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+    let mut request = json!({"token": creds::WECHAT_TOKEN, "encoding_aes_key": creds::WECHAT_KEY, "app_id": creds::WECHAT_APP_ID});
+    request["xml"] = json!(inbound_text("路边井盖丢了很危险", 24500000000000777));
+    request["nonce"] = json!("99");
+    request["timestamp"] = json!("1735700001");
+    let envelope = wechat_peer("encrypt", &request);
+    let url = daemon.url(&format!(
+        "/channels/wechat/wencheng?signature={}&timestamp=1735700001&nonce=99&encrypt_type=aes&msg_signature={}",
+        envelope["signature"].as_str().unwrap(),
+        envelope["msg_signature"].as_str().unwrap(),
+    ));
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",
+        envelope["encrypt"].as_str().unwrap()
+    );
+    let response = client().post(&url).body(body).send().unwrap();
+    assert_eq!(response.status(), 503);
+    assert_ne!(response.text().unwrap(), "success");
+    assert!(
+        gateway_tests::eventually(std::time::Duration::from_secs(5), || count_appeals(&daemon)
+            == 1),
+        "the appeal was not stored after the reply was given up on"
+    );
+}

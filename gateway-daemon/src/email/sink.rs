@@ -175,6 +175,8 @@ impl StoreSink {
         note_emergency(&decision, &stored);
 
         // The acknowledgement, queued once per appeal, and the record that the mail is done.
+        // Limitation: this is a second commit after the intake's (about twice the fsync time
+        // per mail, see benches/email_sink.rs), because the store's intake takes no batch.
         let mut batch = WriteBatch::new();
         let acknowledgement =
             self.queue_acknowledgement(origin, &mut batch, &appeal, &stored, raw)?;

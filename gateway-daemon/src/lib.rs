@@ -10,5 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod defaults;
 pub mod dispatch;
+pub mod email;
 pub mod logging;
 pub mod server;

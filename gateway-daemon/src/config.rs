@@ -89,6 +89,10 @@ pub struct GatewayConfig {
     /// Logging.
     #[serde(default)]
     pub logging: LoggingSection,
+    /// Cases: dispatch to handling units, their answers, deadlines and supervision; off
+    /// when absent.
+    #[serde(default)]
+    pub cases: Option<crate::cases::CasesConfig>,
 }
 
 fn default_listen() -> String {

@@ -17,7 +17,8 @@ fn rules() -> RuleSet {
 
 fn messages(file: &str) -> Vec<Value> {
     let path = root().join("fixtures/appeals").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("fixture lines are JSON"))
@@ -41,7 +42,11 @@ fn labelled_messages_get_their_top_level_topic() {
     for m in &labelled {
         let label = m["label"].as_str().expect("labelled rows have a label");
         let decision = route(&rules, m);
-        let got = decision.topic.first().map(String::as_str).unwrap_or("(none)");
+        let got = decision
+            .topic
+            .first()
+            .map(String::as_str)
+            .unwrap_or("(none)");
         if got != label {
             wrong.push(format!("{}: label {label}, got {got}", m["id"]));
         }
@@ -59,19 +64,36 @@ fn labelled_messages_get_their_top_level_topic() {
 fn no_real_message_is_sent_to_the_emergency_services() {
     let rules = rules();
     let mut raised = Vec::new();
-    for file in ["labelled-dev.jsonl", "silver-dev.jsonl", "replied-dev.jsonl", "hot-topics.jsonl"] {
+    for file in [
+        "labelled-dev.jsonl",
+        "silver-dev.jsonl",
+        "replied-dev.jsonl",
+        "hot-topics.jsonl",
+    ] {
         for m in messages(file) {
             if let Some(e) = route(&rules, &m).emergency {
                 raised.push(format!("{file} {}: {} by {}", m["id"], e.service, e.rule));
             }
         }
     }
-    assert!(raised.is_empty(), "false emergencies:\n{}", raised.join("\n"));
+    assert!(
+        raised.is_empty(),
+        "false emergencies:\n{}",
+        raised.join("\n")
+    );
 }
 
 #[test]
 fn the_fixture_files_are_in_the_repository() {
-    for file in ["labelled-dev.jsonl", "silver-dev.jsonl", "replied-dev.jsonl", "hot-topics.jsonl"] {
-        assert!(Path::new(&root().join("fixtures/appeals").join(file)).is_file(), "{file}");
+    for file in [
+        "labelled-dev.jsonl",
+        "silver-dev.jsonl",
+        "replied-dev.jsonl",
+        "hot-topics.jsonl",
+    ] {
+        assert!(
+            Path::new(&root().join("fixtures/appeals").join(file)).is_file(),
+            "{file}"
+        );
     }
 }

@@ -53,6 +53,13 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             .with_label_values(&["intake"])
             .observe(started.elapsed().as_secs_f64());
         let outcome = stored?;
+        if let Some(cases) = &state.cases
+            && !outcome.duplicate
+            && let Err(error) = cases.open_case(&outcome.appeal_id).await
+        {
+            // The appeal is stored; its case is opened at the next start.
+            tracing::error!(%error, case = %outcome.case_number, "could not open the case");
+        }
 
         let result = if outcome.duplicate {
             "duplicate"
@@ -87,7 +94,7 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             emergency
         };
 
-        tracing::info!(
+        tracing::debug!(
             stored_id = %outcome.appeal_id,
             case_number = %outcome.case_number,
             duplicate = outcome.duplicate,

@@ -101,7 +101,14 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    match state.metrics.render() {
+    let rendered = state.metrics.render().and_then(|mut text| {
+        // The case service keeps its counters in a registry of its own.
+        if let Some(cases) = &state.cases {
+            text.push_str(&cases.metrics().render()?);
+        }
+        Ok(text)
+    });
+    match rendered {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

@@ -40,12 +40,15 @@ use tower_http::catch_panic::CatchPanicLayer;
 /// Every route of the daemon, with the body limit and the panic guard.
 pub fn router(state: Arc<AppState>) -> Router {
     let max_body_bytes = state.max_body_bytes;
-    Router::new()
+    let mut app = Router::new()
         .merge(channels::routes())
         .merge(api::routes())
         .merge(health::routes())
-        .merge(metrics::routes())
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .merge(metrics::routes());
+    if let Some(cases) = &state.cases {
+        app = app.merge(crate::cases::routes(Arc::clone(cases)));
+    }
+    app.layer(DefaultBodyLimit::max(max_body_bytes))
         // The last guard: a handler must not panic on input, but if one does, the client
         // gets a 500 and the server keeps running.
         .layer(CatchPanicLayer::custom(error::panic_response))

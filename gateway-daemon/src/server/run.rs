@@ -132,9 +132,38 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
 
     let emergencies = Emergencies::new(&config.emergency, store.clone(), metrics.clone())
         .map_err(|e| ServeError::Client(e.to_string()))?;
+
+    // Cases re-route with the rules in force, so they share the reloadable rule set.
+    let rules = Arc::new(rules);
+    let cases = match &config.cases {
+        None => None,
+        Some(section) => {
+            let settings = section
+                .clone()
+                .build()
+                .map_err(|e| ServeError::Serve(e.to_string()))?;
+            let rules = Arc::clone(&rules);
+            let service = crate::cases::CaseService::new(crate::cases::CaseServiceParts {
+                store: store.clone(),
+                settings,
+                clock: Arc::new(crate::cases::SystemClock),
+                decisions: Arc::new(crate::cases::DecideWith(
+                    move |appeal: &gateway_core::Appeal| {
+                        rules
+                            .current()
+                            .route(&routing_rules::RouteInput::from(appeal))
+                    },
+                )),
+                email: None,
+            })
+            .map_err(|e| ServeError::Serve(e.to_string()))?;
+            Some(Arc::new(service))
+        }
+    };
     Ok(Arc::new(AppState {
         store,
         rules,
+        cases,
         channels,
         tokens: Tokens::new(&config.api.tokens, std::env::var(ADMIN_TOKEN_ENV).ok()),
         metrics,
@@ -185,6 +214,11 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
     println!("listening on http://{bound}");
 
     let (stop_tx, mut stop_rx) = watch::channel(false);
+    let _case_tasks = match &state.cases {
+        Some(cases) => crate::cases::spawn_tasks(cases, stop_rx.clone())
+            .map_err(|e| ServeError::Serve(e.to_string()))?,
+        None => Vec::new(),
+    };
     let app = super::router(Arc::clone(&state));
     let stopping = Arc::clone(&state);
     let server = axum::serve(

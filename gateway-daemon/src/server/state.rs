@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use channel_adapters::cti::CtiAdapter;
@@ -35,8 +36,10 @@ pub struct Channels {
 pub struct AppState {
     /// The durable store.
     pub store: AppealStore,
-    /// The rule set in force.
-    pub rules: Rules,
+    /// The rule set in force, shared with the case service so re-routing uses reloaded rules.
+    pub rules: Arc<Rules>,
+    /// Cases, when `[cases]` is configured.
+    pub cases: Option<Arc<crate::cases::CaseService>>,
     /// The channel adapters.
     pub channels: Channels,
     /// The API tokens.

@@ -1,8 +1,8 @@
 //! The state every handler shares.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use channel_adapters::cti::CtiAdapter;

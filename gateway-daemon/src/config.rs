@@ -281,6 +281,9 @@ pub struct ChannelsSection {
     /// `[channels.web_form]`: the web form.
     #[serde(default)]
     pub web_form: Option<WebFormConfig>,
+    /// `[channels.email]`: the county mailbox over IMAP, acknowledgements over SMTP.
+    #[serde(default)]
+    pub email: Option<crate::email::EmailConfig>,
 }
 
 /// `[channels.wechat]`: Official Accounts by the name in the webhook path.

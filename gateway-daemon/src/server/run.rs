@@ -195,6 +195,22 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
         Duration::from_millis(config.rules.debounce_millis),
     );
 
+    // The email loop has its own stop signal: its IMAP watchers stop only on `true`.
+    let (email_stop, email_shutdown) = watch::channel(false);
+    let email = match &config.channels.email {
+        Some(section) => {
+            let current = Arc::clone(&state);
+            let rules: crate::email::CurrentRules = Arc::new(move || current.rules.current());
+            let channel = crate::email::spawn(section, state.store.clone(), rules, email_shutdown)
+                .map_err(|e| ServeError::Channel {
+                    channel: "email".into(),
+                    reason: e.to_string(),
+                })?;
+            Some(channel)
+        }
+        None => None,
+    };
+
     let listener = TcpListener::bind(address)
         .await
         .map_err(|e| ServeError::Bind {
@@ -242,6 +258,10 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
             Ok(())
         }
     };
+    let _ = email_stop.send(true);
+    if let Some(email) = email {
+        email.join().await;
+    }
     let store = state.store.clone();
     drop(state);
     tokio::task::spawn_blocking(move || store.close())

@@ -17,8 +17,10 @@ pub async fn reload(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let caller = state.tokens.authorize(&headers, Role::Admin)?;
-    tracing::info!(by = %caller.name, "rules reload asked over the api");
+    let token = state.tokens.authorize(&headers, Role::Admin)?;
+    // The token's configured label (e.g. `platform-admin`), not a person's name.
+    let token_label = &token.name;
+    tracing::info!(token = %token_label, "rules reload asked over the api");
     let reloader = Arc::clone(&state);
     let result = tokio::task::spawn_blocking(move || reloader.rules.reload())
         .await

@@ -227,7 +227,10 @@ mod tests {
     fn emergency_service_serializes_as_its_number() {
         let json = serde_json::to_string(&EmergencyService::Fire).unwrap();
         assert_eq!(json, "\"119\"");
-        assert_eq!(EmergencyService::parse("122"), Some(EmergencyService::Traffic));
+        assert_eq!(
+            EmergencyService::parse("122"),
+            Some(EmergencyService::Traffic)
+        );
         assert_eq!(EmergencyService::parse("12345"), None);
     }
 
@@ -236,6 +239,9 @@ mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
-        assert_eq!(serde_json::to_string(&Kind::HelpRequest).unwrap(), "\"help_request\"");
+        assert_eq!(
+            serde_json::to_string(&Kind::HelpRequest).unwrap(),
+            "\"help_request\""
+        );
     }
 }

@@ -29,8 +29,8 @@ pub mod mask;
 pub mod store;
 
 pub use appeal::{
-    Appeal, AppealBuilder, Attachment, Channel, Citizen, Coordinates, IntakeFlag, Location,
-    RawOriginal, APPEAL_SCHEMA_VERSION,
+    APPEAL_SCHEMA_VERSION, Appeal, AppealBuilder, Attachment, Channel, Citizen, Coordinates,
+    IntakeFlag, Location, RawOriginal,
 };
 pub use decision::{
     Emergency, EmergencyService, Kind, PlaceAmbiguity, Principle, RoutingDecision, RuleHit,

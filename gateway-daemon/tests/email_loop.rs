@@ -981,3 +981,36 @@ async fn a_permanent_refusal_gives_the_acknowledgement_up_at_once_and_keeps_the_
     assert_eq!(stored_count(&store), 1, "the appeal stays stored");
     store.close();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_notice_to_a_unit_with_an_email_target_arrives_over_smtp() {
+    use gateway_daemon::dispatch::{EmailMessage, EmailSender};
+    use gateway_daemon::email::notices::SmtpNoticeSender;
+
+    let Some(servers) = servers("a_case_notice_to_a_unit_with_an_email_target_arrives_over_smtp")
+    else {
+        return;
+    };
+    let config = email_config(&servers, &unique("notice"), servers.smtp.1);
+    let sender = SmtpNoticeSender::from_config(&config).expect("the test settings are usable");
+    let key = unique("delivery");
+    let notice = EmailMessage {
+        to: "scjg-unit@example.org".into(),
+        subject: "【12345】新工单 2612040007，请签收".into(),
+        body: "县市场监督管理局：市民反映超市销售过期食品，请于期限内签收办理。".into(),
+        idempotency_key: key.clone(),
+    };
+    sender
+        .send(&notice)
+        .await
+        .expect("the notice is accepted by the smtp server");
+
+    let message_id = format!("<{key}@wencheng.example.gov.cn>");
+    let copies = wait_for_citizen_copy(&servers, &message_id).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&copies[0])
+        .expect("the delivered notice parses");
+    assert_eq!(parsed.subject(), Some("【12345】新工单 2612040007，请签收"));
+    let body = parsed.body_text(0).expect("a text body");
+    assert!(body.contains("请于期限内签收办理"), "{body}");
+}

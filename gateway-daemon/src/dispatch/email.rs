@@ -27,10 +27,9 @@ pub trait EmailSender: Send + Sync {
     fn send<'a>(&'a self, message: &'a EmailMessage) -> SendFuture<'a>;
 }
 
-/// An [`EmailSender`] that keeps what it is given, for tests and dry runs.
-// Limitation: this is the only email sender here; the daemon must pass the email channel's
-// SMTP sender for email targets to reach a mailbox. Without one, email deliveries are
-// retried and then marked failed.
+/// An [`EmailSender`] that keeps what it is given, for tests and dry runs. The daemon sends
+/// over SMTP with `crate::email::notices::SmtpNoticeSender` when `[channels.email]` is set;
+/// without that section, email deliveries are retried and then marked failed.
 #[derive(Debug, Default)]
 pub struct RecordingEmailSender {
     sent: Mutex<Vec<EmailMessage>>,

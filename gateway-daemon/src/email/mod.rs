@@ -12,6 +12,7 @@
 //! - [`threads`]: [`OutboxThreads`], which ties a reply to the case from the Message-ID of
 //!   the acknowledgement it answers.
 //! - [`records`]: the tables and records all of these keep in the store.
+//! - [`notices`]: [`notices::SmtpNoticeSender`], case notices to units with an email target.
 //! - [`spawn()`]: starts it all; [`EmailChannel::join`] waits for it after shutdown.
 //!
 //! ```no_run
@@ -32,6 +33,7 @@
 
 pub mod config;
 pub mod error;
+pub mod notices;
 pub mod outbox;
 pub mod progress;
 pub mod records;

@@ -154,7 +154,15 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
                             .route(&routing_rules::RouteInput::from(appeal))
                     },
                 )),
-                email: None,
+                // Units with an email target get notices over the email channel's SMTP.
+                email: match &config.channels.email {
+                    Some(email) => Some(Arc::new(
+                        crate::email::notices::SmtpNoticeSender::from_config(email)
+                            .map_err(ServeError::Serve)?,
+                    )
+                        as Arc<dyn crate::dispatch::EmailSender>),
+                    None => None,
+                },
             })
             .map_err(|e| ServeError::Serve(e.to_string()))?;
             Some(Arc::new(service))

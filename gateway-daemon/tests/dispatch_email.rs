@@ -59,10 +59,22 @@ async fn an_email_target_gets_the_notice_in_chinese_with_its_key() {
         message.idempotency_key, webhook_key,
         "each target has its own delivery"
     );
-    let (_, list) = harness
-        .get(SUPERVISOR_TOKEN, "/api/v1/deliveries?state=delivered")
-        .await;
-    assert_eq!(list["deliveries"].as_array().unwrap().len(), 2, "{list}");
+    // The worker records a delivery as delivered just after the send returns.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, list) = harness
+            .get(SUPERVISOR_TOKEN, "/api/v1/deliveries?state=delivered")
+            .await;
+        let delivered = list["deliveries"].as_array().map_or(0, Vec::len);
+        if delivered == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected 2 delivered after 10 s: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,12 +82,22 @@ async fn dispatch_reaches_the_lead_and_assisting_webhooks_signed() {
         &first.signature
     ));
 
-    // The API lists them as delivered.
-    let (status, list) = harness
-        .get(SUPERVISOR_TOKEN, "/api/v1/deliveries?state=delivered")
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(list["deliveries"].as_array().unwrap().len(), 2, "{list}");
+    // The API lists them as delivered (recorded just after each send returns).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, list) = harness
+            .get(SUPERVISOR_TOKEN, "/api/v1/deliveries?state=delivered")
+            .await;
+        assert_eq!(status, 200);
+        if list["deliveries"].as_array().map_or(0, Vec::len) == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected 2 delivered after 10 s: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -296,7 +296,23 @@ impl Compiler {
             .map(|s| (PathBuf::from(s.get_ref()), s.span()))
             .collect();
         let mut files = vec![entry_file];
+        let mut seen: Vec<PathBuf> = vec![entry.to_path_buf()];
         for (path, span) in includes {
+            if let Some(problem) = outside_folder(&path) {
+                let e = files[0]
+                    .error_at(span, format!("include `{}` {problem}", path.display()))
+                    .hint("name rule files by their path inside the entry file's folder, e.g. `topics.toml`");
+                self.errors.push(e);
+                continue;
+            }
+            if seen.contains(&path) {
+                let e = files[0]
+                    .error_at(span, format!("`{}` is included twice", path.display()))
+                    .hint("list each rule file once in `include`");
+                self.errors.push(e);
+                continue;
+            }
+            seen.push(path.clone());
             let from = (&files[0], span);
             if let Some(parsed) = self.parse_file(sources, &path, Some(from)) {
                 if let Some(extra) = &parsed.file.ruleset {
@@ -307,6 +323,12 @@ impl Compiler {
                 }
                 files.push(parsed);
             }
+        }
+
+        // A file that does not parse hides what it declares; checking the rest would bury
+        // the real mistake under errors that follow from it.
+        if !self.errors.is_empty() {
+            return Err(RuleErrors(self.errors));
         }
 
         // The data the rules refer to: divisions and taxonomy.
@@ -324,9 +346,22 @@ impl Compiler {
             None => Divisions::default(),
         };
         let taxonomy = match &section.taxonomy {
-            Some(path) => self
-                .read_data(sources, entry, path, Taxonomy::parse)
-                .unwrap_or_default(),
+            Some(path) => {
+                let taxonomy = self.read_data(sources, entry, path, Taxonomy::parse);
+                if taxonomy.as_ref().is_some_and(Taxonomy::is_empty) {
+                    self.errors.push(
+                        entry
+                            .error(
+                                path,
+                                format!("the taxonomy `{}` holds no topic paths", path.get_ref()),
+                            )
+                            .expected(
+                                "a CSV with a header row and one path per row, top level first",
+                            ),
+                    );
+                }
+                taxonomy.unwrap_or_default()
+            }
             None => Taxonomy::default(),
         };
         let default_kind = match &section.default_kind {
@@ -476,6 +511,14 @@ impl Compiler {
         parse: fn(&Path, &str) -> Result<T, RuleError>,
     ) -> Option<T> {
         let file = PathBuf::from(path.get_ref());
+        if let Some(problem) = outside_folder(&file) {
+            self.errors.push(
+                entry
+                    .error(path, format!("`{}` {problem}", file.display()))
+                    .hint("keep data files inside the entry file's folder"),
+            );
+            return None;
+        }
         match sources.read(&file) {
             Ok(text) => parse(&file, &text).map_err(|e| self.errors.push(e)).ok(),
             Err(e) => {
@@ -823,6 +866,18 @@ impl Compiler {
                 self.add_phrases(parsed, &rule.phrases, Use::Kind { rule: id });
                 self.add_regexes(parsed, &rule.patterns, Use::Kind { rule: id });
                 self.add_phrases(parsed, &rule.exclude, Use::KindExclude { rule: id });
+                if let Some(weight) = &rule.weight
+                    && !(weight.get_ref().is_finite() && *weight.get_ref() > 0.0)
+                {
+                    self.errors.push(
+                        parsed
+                            .error(
+                                weight,
+                                format!("weight {} is not a positive number", weight.get_ref()),
+                            )
+                            .expected("a number above 0, such as 1.0 or 0.5"),
+                    );
+                }
                 kinds.push(KindRule {
                     id: rule.id.get_ref().clone(),
                     kind,
@@ -1022,6 +1077,17 @@ impl Compiler {
         }
         examples
     }
+}
+
+/// Why a path named in a rule file leaves the entry file's folder, if it does.
+fn outside_folder(path: &Path) -> Option<&'static str> {
+    use std::path::Component;
+    if path.is_absolute() {
+        return Some("is an absolute path");
+    }
+    path.components()
+        .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
+        .then_some("leaves the entry file's folder")
 }
 
 /// Converts a TOML syntax or shape error into a rule error with its position.

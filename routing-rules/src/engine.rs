@@ -121,6 +121,15 @@ impl RuleSet {
 
         // Kind.
         let kind = self.decide_kind(&hits, title_end, explain, &mut lines, &words, &mut fired);
+        // A call about danger now that says nothing else is a call for help.
+        let kind_said = fired
+            .iter()
+            .any(|h| self.kinds.iter().any(|k| k.id == h.rule));
+        let kind = if emergency.is_some() && !kind_said {
+            Kind::HelpRequest
+        } else {
+            kind
+        };
 
         // Topic.
         let topic = self.decide_topic(&hits, title_end, explain, &mut lines, &words, &mut fired);
@@ -247,15 +256,52 @@ impl RuleSet {
         }
         candidates
             .sort_by_key(|(rule, hit)| (-self.emergencies[*rule as usize].priority, hit.start));
+
+        // Sentence ends and context words, found once and sorted, so that each candidate
+        // costs a binary search however many matches a long text holds.
+        let ends: Vec<(usize, usize)> = text
+            .char_indices()
+            .filter(|(_, c)| is_sentence_end(*c))
+            .map(|(i, c)| (i, i + c.len_utf8()))
+            .collect();
+        let mut context: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| {
+                matches!(
+                    h.meaning,
+                    Use::Cancel | Use::EmergencyExclude { .. } | Use::EmergencyCue { .. }
+                )
+            })
+            .collect();
+        context.sort_by_key(|h| h.start);
+        let mut judged: Vec<(u32, u32, usize)> = Vec::new();
+
         for (rule_index, hit) in candidates {
             let rule = &self.emergencies[rule_index as usize];
-            let (from, to) = sentence_around(text, hit.start, hit.end);
-            let inside = |h: &&Hit| h.start >= from && h.end <= to;
-            let cancel = hits.iter().filter(inside).find(|h| match h.meaning {
-                Use::Cancel => true,
-                Use::EmergencyExclude { rule } => rule == rule_index,
-                _ => false,
-            });
+            let (from, to) = sentence_bounds(&ends, text.len(), hit.start, hit.end);
+            // One verdict per phrase and sentence: a text repeating a phrase is judged once.
+            if judged.contains(&(rule_index, hit.pattern, from)) {
+                continue;
+            }
+            judged.push((rule_index, hit.pattern, from));
+            let first = context.partition_point(|h| h.start < from);
+            let in_sentence = context[first..]
+                .iter()
+                .take_while(|h| h.start < to)
+                .filter(|h| h.end <= to);
+            // A context word inside the danger phrase itself (一直 in 一直流血) is part of it;
+            // one that reaches beyond it (油烟 over 烟很大, 不是着火 over 着火) still counts.
+            // A regex match can span a whole clause, so only a phrase keeps its own words.
+            let phrase = hit.pattern < REGEX_PATTERN_BASE;
+            let outside = |h: &&&Hit| !phrase || h.start < hit.start || h.end > hit.end;
+            let cancel = in_sentence
+                .clone()
+                .filter(outside)
+                .find(|h| match h.meaning {
+                    Use::Cancel => true,
+                    Use::EmergencyExclude { rule } => rule == rule_index,
+                    _ => false,
+                });
             if let Some(cancel) = cancel {
                 if explain {
                     lines.push(format!(
@@ -268,9 +314,8 @@ impl RuleSet {
                 continue;
             }
             let cued = !rule.needs_cue
-                || hits
-                    .iter()
-                    .filter(inside)
+                || in_sentence
+                    .clone()
                     .any(|h| matches!(h.meaning, Use::EmergencyCue { rule } if rule == rule_index));
             if !cued {
                 if explain {
@@ -516,15 +561,7 @@ impl RuleSet {
                 _ => false,
             })
             .collect();
-        let all = places.clone();
-        places.retain(|h| {
-            !all.iter().any(|o| {
-                o.in_address == h.in_address
-                    && o.start <= h.start
-                    && o.end >= h.end
-                    && (o.end - o.start) > (h.end - h.start)
-            })
-        });
+        places = drop_contained(places);
         // The address field, when it names a place, wins over the text.
         if places.iter().any(|h| h.in_address) {
             places.retain(|h| h.in_address);
@@ -538,8 +575,8 @@ impl RuleSet {
                 Use::Township { township, .. } => {
                     if !townships.contains(&(township as usize)) {
                         townships.push(township as usize);
+                        choice.words.push(words(hit));
                     }
-                    choice.words.push(words(hit));
                 }
                 Use::Village { village, .. } => {
                     match village_groups
@@ -638,8 +675,14 @@ impl RuleSet {
         }
         self.units.iter().position(|u| {
             u.hotlines.iter().any(|h| {
-                h == &digits
-                    || (h.len() >= 7 && digits.len() > h.len() && digits.ends_with(h.as_str()))
+                let Some(prefix) = digits.strip_suffix(h.as_str()) else {
+                    return false;
+                };
+                // A local number may come with its area code (0577-67861371), and a short
+                // hotline with the code the caller dialed it under (0577-12315).
+                prefix.is_empty()
+                    || (h.len() >= 7 && prefix.len() <= 4)
+                    || (prefix.starts_with('0') && (3..=4).contains(&prefix.len()))
             })
         })
     }
@@ -800,20 +843,51 @@ impl PlaceChoice {
     }
 }
 
-/// The sentence around a match: from after the previous terminator to the next one.
-fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let is_end = |c: char| matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n');
-    let from = text[..start]
-        .char_indices()
-        .rev()
-        .find(|(_, c)| is_end(*c))
-        .map(|(i, c)| i + c.len_utf8())
-        .unwrap_or(0);
-    let to = text[end..]
-        .char_indices()
-        .find(|(_, c)| is_end(*c))
-        .map(|(i, _)| end + i)
-        .unwrap_or(text.len());
+/// Drops place names that lie inside a longer place name of the same field, in one sweep
+/// over the names sorted by position (a text may repeat a name thousands of times).
+fn drop_contained(mut places: Vec<&Hit>) -> Vec<&Hit> {
+    places.sort_by_key(|h| (h.in_address, h.start, std::cmp::Reverse(h.end)));
+    let mut kept = Vec::with_capacity(places.len());
+    let mut reach: Option<(bool, usize)> = None;
+    let mut i = 0;
+    while i < places.len() {
+        let span = (places[i].in_address, places[i].start, places[i].end);
+        let mut j = i;
+        while j < places.len() && (places[j].in_address, places[j].start, places[j].end) == span {
+            j += 1;
+        }
+        // An earlier name of the same field reaching this far starts no later and ends no
+        // earlier, with another span: it is longer and holds this one.
+        let inside = matches!(reach, Some((field, end)) if field == span.0 && end >= span.2);
+        if !inside {
+            kept.extend_from_slice(&places[i..j]);
+        }
+        reach = match reach {
+            Some((field, end)) if field == span.0 => Some((field, end.max(span.2))),
+            _ => Some((span.0, span.2)),
+        };
+        i = j;
+    }
+    kept
+}
+
+/// True for the characters that end a sentence for the emergency rules.
+fn is_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n')
+}
+
+/// The sentence around a match, from the sorted sentence ends (each as the byte range of
+/// its terminator): from after the previous end to the next one.
+fn sentence_bounds(
+    ends: &[(usize, usize)],
+    len: usize,
+    start: usize,
+    end: usize,
+) -> (usize, usize) {
+    let before = ends.partition_point(|&(e, _)| e < start);
+    let from = if before == 0 { 0 } else { ends[before - 1].1 };
+    let after = ends.partition_point(|&(e, _)| e < end);
+    let to = ends.get(after).map_or(len, |&(e, _)| e);
     (from, to)
 }
 

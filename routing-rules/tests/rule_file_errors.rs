@@ -380,3 +380,86 @@ fn a_correct_set_compiles() {
     let rules = RuleSet::load_from(&files, Path::new("routing.toml")).unwrap();
     assert_eq!(rules.units().len(), 1);
 }
+
+fn entry_errors(entry: &str, rules: &str, taxonomy: &str) -> Vec<RuleError> {
+    let files = EmbeddedSources::new([
+        ("routing.toml", entry.to_string()),
+        ("rules.toml", format!("{UNITS}{rules}")),
+        ("divisions.csv", DIVISIONS.to_string()),
+        ("taxonomy.csv", taxonomy.to_string()),
+    ]);
+    RuleSet::load_from(&files, Path::new("routing.toml"))
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_include_outside_the_folder_is_refused() {
+    let entry = ENTRY.replace("[\"rules.toml\"]", "[\"rules.toml\", \"../../etc/passwd\"]");
+    let errors = entry_errors(&entry, TOPIC, TAXONOMY);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].message.contains("leaves the entry file's folder"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!((errors[0].line, errors[0].column), (3, 26));
+}
+
+#[test]
+fn a_file_included_twice_is_named_once() {
+    let entry = ENTRY.replace("[\"rules.toml\"]", "[\"rules.toml\", \"rules.toml\"]");
+    let errors = entry_errors(&entry, TOPIC, TAXONOMY);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].message.contains("is included twice"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_syntax_error_is_not_buried_under_the_errors_that_follow_from_it() {
+    // The unit table no longer parses, so every reference to the unit would fail too.
+    let broken = UNITS.replace("name = \"县综合行政执法局\"", "name = \"县综合行政执法局");
+    let files = EmbeddedSources::new([
+        ("routing.toml", ENTRY.to_string()),
+        ("rules.toml", format!("{broken}{TOPIC}")),
+        ("divisions.csv", DIVISIONS.to_string()),
+        ("taxonomy.csv", TAXONOMY.to_string()),
+    ]);
+    let errors = RuleSet::load_from(&files, Path::new("routing.toml"))
+        .unwrap_err()
+        .0;
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].line, 3, "{}", errors[0]);
+}
+
+#[test]
+fn a_weight_that_is_not_a_positive_number_is_refused() {
+    for weight in ["nan", "-3.0", "0.0"] {
+        let rules = format!(
+            "\n[[kind]]\nid = \"k\"\nkind = \"complaint\"\nweight = {weight}\nphrases = [\"投诉\"]\n"
+        );
+        let errors = errors_of(&rules);
+        assert_one(
+            &errors,
+            line_of(&rules, "weight"),
+            10,
+            "is not a positive number",
+        );
+    }
+}
+
+#[test]
+fn an_empty_taxonomy_is_refused() {
+    let errors = entry_errors(ENTRY, TOPIC, "一级,二级,三级\n");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("holds no topic paths")
+                && e.file == Path::new("routing.toml")),
+        "{errors:#?}"
+    );
+}

@@ -217,3 +217,19 @@ fn every_example_in_the_rule_files_routes_as_written() {
         .collect();
     assert!(failures.is_empty(), "{}", report.join("\n"));
 }
+
+#[test]
+fn a_short_hotline_dialed_with_its_area_code_is_still_an_owner_hint() {
+    let d = rules().route(&RouteInput {
+        body: "我想问一下这个事情该找谁",
+        dialed: Some("0577-12315"),
+        ..Default::default()
+    });
+    assert_eq!(d.lead_unit.as_str(), "market-supervision");
+}
+
+#[test]
+fn an_emergency_that_says_nothing_else_is_a_help_request() {
+    let d = route(&rules(), "楼道里着火了，烟很大", None);
+    assert_eq!(d.kind.as_str(), "help_request");
+}

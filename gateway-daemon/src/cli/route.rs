@@ -61,11 +61,22 @@ pub fn run(rules: Option<&Path>, input: Option<&Path>) -> ExitCode {
         let line_number = index + 1;
         let output = match line {
             Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                if text.trim().is_empty() {
-                    continue;
+                // A file saved by Windows Notepad starts with a byte order mark.
+                let bytes = match (index, bytes.strip_prefix("\u{feff}".as_bytes())) {
+                    (0, Some(rest)) => rest.to_vec(),
+                    _ => bytes,
+                };
+                match std::str::from_utf8(&bytes) {
+                    Ok(text) if text.trim().is_empty() => Err((
+                        Value::Null,
+                        "empty line: expected a JSON object".to_string(),
+                    )),
+                    Ok(text) => route_line(&rules, text),
+                    Err(e) => Err((
+                        Value::Null,
+                        format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+                    )),
                 }
-                route_line(&rules, &text)
             }
             Err(e) => Err((Value::Null, format!("cannot read line: {e}"))),
         };
@@ -77,7 +88,12 @@ pub fn run(rules: Option<&Path>, input: Option<&Path>) -> ExitCode {
                 json!({ "id": id, "error": message })
             }
         };
-        if writeln!(out, "{output}").is_err() {
+        // Each decision is written as soon as it is made, so a run that is stopped keeps
+        // what it decided.
+        if writeln!(out, "{output}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             // The reader of our output went away (e.g. `| head`); stop quietly.
             return ExitCode::SUCCESS;
         }

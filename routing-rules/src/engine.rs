@@ -572,11 +572,9 @@ impl RuleSet {
         let mut village_groups: Vec<(u32, Vec<usize>, String)> = Vec::new();
         for hit in &places {
             match hit.meaning {
-                Use::Township { township, .. } => {
-                    if !townships.contains(&(township as usize)) {
-                        townships.push(township as usize);
-                        choice.words.push(words(hit));
-                    }
+                Use::Township { township, .. } if !townships.contains(&(township as usize)) => {
+                    townships.push(township as usize);
+                    choice.words.push(words(hit));
                 }
                 Use::Village { village, .. } => {
                     match village_groups

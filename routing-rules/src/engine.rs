@@ -223,14 +223,29 @@ impl RuleSet {
         if in_address {
             return;
         }
+        // Words of emergency context matter only beside a danger phrase: their regexes run
+        // then, not on every text.
+        self.collect_regex_hits(text, hits, |meaning| !is_emergency_context(meaning));
+        if hits
+            .iter()
+            .any(|h| matches!(h.meaning, Use::Emergency { .. }))
+        {
+            self.collect_regex_hits(text, hits, is_emergency_context);
+        }
+    }
+
+    fn collect_regex_hits(&self, text: &str, hits: &mut Vec<Hit>, wanted: impl Fn(Use) -> bool) {
         for (i, (regex, meaning)) in self.regexes.iter().enumerate() {
+            if !wanted(*meaning) {
+                continue;
+            }
             for m in regex.find_iter(text) {
                 hits.push(Hit {
                     meaning: *meaning,
                     pattern: REGEX_PATTERN_BASE + i as u32,
                     start: m.start(),
                     end: m.end(),
-                    in_address,
+                    in_address: false,
                 });
             }
         }
@@ -867,6 +882,14 @@ fn drop_contained(mut places: Vec<&Hit>) -> Vec<&Hit> {
         i = j;
     }
     kept
+}
+
+/// True for the meanings that only qualify a danger phrase.
+fn is_emergency_context(meaning: Use) -> bool {
+    matches!(
+        meaning,
+        Use::Cancel | Use::EmergencyExclude { .. } | Use::EmergencyCue { .. }
+    )
 }
 
 /// True for the characters that end a sentence for the emergency rules.

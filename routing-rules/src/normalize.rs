@@ -1,5 +1,7 @@
-//! Text normalized for matching only: full-width to half-width, lower case, traditional to
-//! simplified Chinese, and the odd spaces of spreadsheets and web forms to a plain space.
+//! Text normalized for matching only: full-width letters and digits to half-width, lower
+//! case, traditional to simplified Chinese. Full-width punctuation and spaces stay as they
+//! are (rule phrases are normalized the same way, so they still match), which keeps most
+//! texts at their byte length and lets matches map back to the original without a table.
 //!
 //! Every character maps to exactly one character, so the `n`th character of the normalized
 //! text is the `n`th character of the original. The original text is never changed; the
@@ -61,15 +63,13 @@ fn simplified_table() -> &'static [char] {
     })
 }
 
-/// Folds one character: full-width ASCII to ASCII, ideographic and no-break spaces to a
-/// space, ASCII letters to lower case.
+/// Folds one character: full-width letters and digits to ASCII, ASCII letters to lower case.
 fn fold_width_and_case(c: char) -> char {
     match c {
-        '\u{FF01}'..='\u{FF5E}' => {
+        '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
             let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
             ascii.to_ascii_lowercase()
         }
-        '\u{3000}' | '\u{00A0}' => ' ',
         _ => c.to_ascii_lowercase(),
     }
 }
@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn full_width_letters_and_digits_become_ascii() {
-        assert_eq!(normalize("ＡＢＣ１２３，"), "abc123,");
+        assert_eq!(normalize("ＡＢＣ１２３，"), "abc123，");
     }
 
     #[test]
@@ -103,8 +103,8 @@ mod tests {
     }
 
     #[test]
-    fn odd_spaces_become_plain() {
-        assert_eq!(normalize("a\u{3000}b\u{a0}c"), "a b c");
+    fn punctuation_and_spaces_keep_their_width() {
+        assert_eq!(normalize("好，\u{3000}吗？"), "好，\u{3000}吗？");
     }
 
     #[test]

@@ -334,3 +334,41 @@ fn base64_of_bytes(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn an_emergency_by_email_is_handed_off_once_even_when_delivered_again() {
+    use gateway_daemon::email::sink::EmergencyHandoff;
+    use std::sync::Mutex;
+
+    let fixture = fixture(1 << 20);
+    let handed: Arc<Mutex<Vec<(String, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&handed);
+    let handoff: EmergencyHandoff = Arc::new(move |appeal, decision, case_number| {
+        let service = decision
+            .emergency
+            .map(|e| e.service.number().to_string())
+            .unwrap_or_default();
+        seen.lock().unwrap().push((service, case_number));
+        let _ = appeal;
+        Box::pin(async { Ok(()) })
+    });
+    let sink = fixture.sink.clone().with_handoff(handoff);
+    // "紧急" as the subject; the body says a stairwell is on fire now.
+    let raw = plain_mail(
+        "fire-1@example.org",
+        "57Sn5oCl",
+        "楼道里着火了，烟很大，快来人",
+    );
+
+    sink.take_in(fetched(&fixture.store, 1, &raw))
+        .await
+        .expect("stored");
+    sink.take_in(fetched(&fixture.store, 1, &raw))
+        .await
+        .expect("delivered again");
+
+    let handed = handed.lock().unwrap().clone();
+    assert_eq!(handed.len(), 1, "{handed:?}");
+    assert_eq!(handed[0].0, "119");
+    assert_eq!(count(&fixture.store), 1);
+}

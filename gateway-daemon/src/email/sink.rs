@@ -33,6 +33,20 @@ use super::redact::addresses_masked;
 /// The rule set in force, asked once per message (so a reload applies to the next one).
 pub type CurrentRules = Arc<dyn Fn() -> Arc<RuleSet> + Send + Sync>;
 
+/// Hands an emergency that arrived by email to the daemon's 110/119/120/122 hand-off:
+/// given the stored appeal, its decision and its case number, it returns once the hand-off is
+/// durably pending.
+pub type EmergencyHandoff = Arc<
+    dyn Fn(
+            Appeal,
+            RoutingDecision,
+            String,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// [`MailSink`] on the appeal store.
 #[derive(Clone)]
 pub struct StoreSink {
@@ -40,6 +54,7 @@ pub struct StoreSink {
     rules: CurrentRules,
     acknowledgement: Arc<AckConfig>,
     outbox_wake: Arc<Notify>,
+    handoff: Option<EmergencyHandoff>,
 }
 
 impl std::fmt::Debug for StoreSink {
@@ -102,7 +117,15 @@ impl StoreSink {
             rules,
             acknowledgement,
             outbox_wake,
+            handoff: None,
         }
+    }
+
+    /// Hands emergencies to `handoff` (the daemon's 110/119/120/122 hand-off) instead of
+    /// only logging them.
+    pub fn with_handoff(mut self, handoff: EmergencyHandoff) -> Self {
+        self.handoff = Some(handoff);
+        self
     }
 
     /// Stores one message durably; returns once every write of it is on disk.
@@ -172,7 +195,7 @@ impl StoreSink {
             .await
             .map_err(origin.store_error("the appeal"))?;
         appeal.id = stored.appeal_id.clone();
-        note_emergency(&decision, &stored);
+        self.hand_off_emergency(&appeal, &decision, &stored).await;
 
         // The acknowledgement, queued once per appeal, and the record that the mail is done.
         // Limitation: this is a second commit after the intake's (about twice the fsync time
@@ -400,14 +423,32 @@ fn reply_note(reply: &Appeal) -> String {
     note
 }
 
-/// An emergency that came by email is logged for the people on duty.
-// Limitation: an emergency taken in by email is not passed to the server's 110/119/120/122
-// hand-off; it is stored with its decision and logged at WARN only.
-fn note_emergency(decision: &RoutingDecision, stored: &IntakeOutcome) {
-    if stored.duplicate {
-        return;
-    }
-    if let Some(emergency) = &decision.emergency {
+impl StoreSink {
+    /// An emergency that came by email goes to the hand-off once, when it is first stored; a
+    /// redelivered mail is a duplicate and raises nothing again.
+    async fn hand_off_emergency(
+        &self,
+        appeal: &Appeal,
+        decision: &RoutingDecision,
+        stored: &IntakeOutcome,
+    ) {
+        let Some(emergency) = decision.emergency.as_ref().filter(|_| !stored.duplicate) else {
+            return;
+        };
         warn!(appeal_id = %stored.appeal_id, case_number = %stored.case_number, service = emergency.service.number(), "emergency appeal arrived by email");
+        let Some(handoff) = &self.handoff else {
+            return;
+        };
+        // The appeal is stored whatever happens here; a failed hand-off is for the people
+        // on duty, and failing the mail would only make its redelivery a duplicate.
+        if let Err(error) = handoff(
+            appeal.clone(),
+            decision.clone(),
+            stored.case_number.to_string(),
+        )
+        .await
+        {
+            tracing::error!(appeal_id = %stored.appeal_id, %error, "could not hand the emergency off");
+        }
     }
 }

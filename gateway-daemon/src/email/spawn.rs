@@ -12,7 +12,7 @@ use super::config::EmailConfig;
 use super::error::EmailError;
 use super::outbox::Outbox;
 use super::progress::StoreProgress;
-use super::sink::{CurrentRules, StoreSink};
+use super::sink::{CurrentRules, EmergencyHandoff, StoreSink};
 use super::threads::OutboxThreads;
 
 /// The running email channel: its tasks, which end once shutdown was signalled.
@@ -51,6 +51,17 @@ pub fn spawn(
     rules: CurrentRules,
     shutdown: watch::Receiver<bool>,
 ) -> Result<EmailChannel, EmailError> {
+    spawn_with_handoff(config, store, rules, None, shutdown)
+}
+
+/// [`spawn`], with emergencies handed to `handoff` (the daemon's 110/119/120/122 hand-off).
+pub fn spawn_with_handoff(
+    config: &EmailConfig,
+    store: AppealStore,
+    rules: CurrentRules,
+    handoff: Option<EmergencyHandoff>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<EmailChannel, EmailError> {
     // Settings first: nothing starts with a broken template or transport.
     config
         .acknowledgement
@@ -76,7 +87,10 @@ pub fn spawn(
     let account = format!("{}@{}", imap.username, imap.host);
     let progress: Arc<dyn ProgressStore> = Arc::new(StoreProgress::new(store.clone(), account));
     let lookup = Arc::new(OutboxThreads::new(store.clone()));
-    let sink = StoreSink::new(store, rules, Arc::new(config.acknowledgement.clone()), wake);
+    let mut sink = StoreSink::new(store, rules, Arc::new(config.acknowledgement.clone()), wake);
+    if let Some(handoff) = handoff {
+        sink = sink.with_handoff(handoff);
+    }
     for mailbox in &imap.mailboxes {
         let watcher = ImapWatcher::new(
             Arc::clone(&imap),

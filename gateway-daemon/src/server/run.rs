@@ -209,11 +209,29 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
         Some(section) => {
             let current = Arc::clone(&state);
             let rules: crate::email::CurrentRules = Arc::new(move || current.rules.current());
-            let channel = crate::email::spawn(section, state.store.clone(), rules, email_shutdown)
-                .map_err(|e| ServeError::Channel {
-                    channel: "email".into(),
-                    reason: e.to_string(),
-                })?;
+            // Emergencies by email go to the same hand-off as every other channel's.
+            let emergencies = state.emergencies.clone();
+            let handoff: crate::email::sink::EmergencyHandoff =
+                Arc::new(move |appeal, decision, case_number| {
+                    let emergencies = emergencies.clone();
+                    Box::pin(async move {
+                        emergencies
+                            .hand_off(appeal, decision, case_number)
+                            .await
+                            .map_err(|e| e.to_string())
+                    })
+                });
+            let channel = crate::email::spawn::spawn_with_handoff(
+                section,
+                state.store.clone(),
+                rules,
+                Some(handoff),
+                email_shutdown,
+            )
+            .map_err(|e| ServeError::Channel {
+                channel: "email".into(),
+                reason: e.to_string(),
+            })?;
             Some(channel)
         }
         None => None,

@@ -146,6 +146,10 @@ pub struct IntakeOutcome {
     pub case_number: String,
     /// The emergency service it was handed to, when routing found an emergency.
     pub emergency: Option<EmergencyService>,
+    /// A text to give the citizen on the channel's own reply (the WeChat passive reply)
+    /// instead of the acknowledgement template: a direct answer from the knowledge base, or
+    /// the answer to a follow-up rating. An emergency's reply takes precedence over it.
+    pub reply: Option<String>,
 }
 
 /// One thing a request delivered: an appeal to store, or a channel event that is not one.

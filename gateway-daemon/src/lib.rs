@@ -11,5 +11,6 @@ pub mod config;
 pub mod defaults;
 pub mod dispatch;
 pub mod email;
+pub mod followup;
 pub mod logging;
 pub mod server;

@@ -130,6 +130,7 @@ impl CtiAdapter {
             CallEventKind::Record => match outcomes.first() {
                 Some(IntakeOutcome {
                     emergency: Some(service),
+                    reply: None,
                     case_number,
                     ..
                 }) => WebhookReply::json(&json!({

@@ -146,13 +146,17 @@ pub(super) fn parse(
     Ok(vec![builder.build()])
 }
 
-/// The TwiML answer: a message with the case number when a template is set, otherwise
+/// The TwiML answer: the outcome's own reply (a direct answer, a follow-up's answer) when it
+/// has one, else a message with the case number when a template is set, otherwise
 /// `<Response/>`, which sends nothing.
 pub(super) fn twiml(
     template: Option<&str>,
     outcome: Option<&IntakeOutcome>,
 ) -> crate::webhook::WebhookReply {
     let message = match (template, outcome) {
+        (_, Some(outcome)) if outcome.emergency.is_none() && outcome.reply.is_some() => {
+            outcome.reply.clone()
+        }
         (Some(template), Some(outcome)) => {
             Some(template.replace("{case_number}", &outcome.case_number))
         }
@@ -206,6 +210,7 @@ mod tests {
                 appeal_id: gateway_core::AppealId::from_string("A"),
                 case_number: "2025&1".to_string(),
                 emergency: None,
+                reply: None,
             }),
         );
         assert!(reply.body_text().contains("受理 &lt;2025&amp;1&gt;"));

@@ -181,9 +181,10 @@ impl WechatAdapter {
     }
 
     fn reply_text(&self, outcome: &IntakeOutcome) -> String {
-        let template = match outcome.emergency {
-            Some(_) => &self.config.emergency_reply_template,
-            None => &self.config.reply_template,
+        let template = match (outcome.emergency, &outcome.reply) {
+            (Some(_), _) => &self.config.emergency_reply_template,
+            (None, Some(reply)) => return reply.clone(),
+            (None, None) => &self.config.reply_template,
         };
         let service = outcome
             .emergency

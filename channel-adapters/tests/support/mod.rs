@@ -68,6 +68,7 @@ pub(crate) fn outcome(case_number: &str, emergency: Option<EmergencyService>) ->
         appeal_id: AppealId::from_string("01JTEST0000000000000000000"),
         case_number: case_number.to_string(),
         emergency,
+        reply: None,
     }
 }
 

@@ -104,6 +104,7 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             appeal_id: outcome.appeal_id,
             case_number: outcome.case_number.to_string(),
             emergency,
+            reply: None,
         })
     }
     .instrument(span)

@@ -93,6 +93,9 @@ pub struct GatewayConfig {
     /// when absent.
     #[serde(default)]
     pub cases: Option<crate::cases::CasesConfig>,
+    /// Follow-up (回访): surveys after a case is resolved; needs `[cases]`. Off when absent.
+    #[serde(default)]
+    pub follow_up: Option<crate::followup::FollowUpSection>,
 }
 
 fn default_listen() -> String {
@@ -483,7 +486,29 @@ impl GatewayConfig {
                 "it must be at least 1".to_string(),
             ));
         }
+        if let Some(follow_up) = &self.follow_up {
+            if self.cases.is_none() {
+                return Err(invalid(
+                    "follow_up",
+                    "follow-up needs cases: add a [cases] section or remove [follow_up]"
+                        .to_string(),
+                ));
+            }
+            follow_up
+                .clone()
+                .build(&self.wechat_account_names())
+                .map_err(|reason| invalid("follow_up", reason))?;
+        }
         Ok(())
+    }
+
+    /// The names of the configured WeChat accounts.
+    pub fn wechat_account_names(&self) -> Vec<String> {
+        self.channels
+            .wechat
+            .as_ref()
+            .map(|w| w.accounts.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 

@@ -644,6 +644,8 @@ impl Case {
             actor: actor.to_string(),
         };
         match (action, actor) {
+            // The gateway closes a case itself when its follow-up ends (rated, no answer).
+            (Action::Close { .. }, Actor::System) => Ok(()),
             // Notes come from the lead unit, an assisting unit or a supervisor.
             (Action::AddNote { .. }, Actor::Supervisor(_)) => Ok(()),
             (Action::AddNote { .. }, Actor::Unit(unit)) => {

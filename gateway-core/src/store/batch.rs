@@ -124,6 +124,13 @@ impl WriteBatch {
         self
     }
 
+    /// Moves every write of `other` to the end of this batch, so that writes gathered by
+    /// different modules commit together.
+    pub fn append(&mut self, mut other: WriteBatch) -> &mut Self {
+        self.ops.append(&mut other.ops);
+        self
+    }
+
     /// How many writes the batch holds.
     pub fn len(&self) -> usize {
         self.ops.len()

@@ -74,7 +74,7 @@ where
 }
 
 /// The caller, from the `Authorization: Bearer` header.
-fn caller(service: &CaseService, headers: &HeaderMap) -> Result<TokenOwner, CasesError> {
+pub(crate) fn caller(service: &CaseService, headers: &HeaderMap) -> Result<TokenOwner, CasesError> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -106,7 +106,7 @@ fn supervisor_only(owner: &TokenOwner, what: &str) -> Result<(), CasesError> {
     }
 }
 
-fn parse_number(text: &str) -> Result<CaseNumber, CasesError> {
+pub(crate) fn parse_number(text: &str) -> Result<CaseNumber, CasesError> {
     CaseNumber::parse(text).ok_or_else(|| {
         CasesError::BadRequest(format!(
             "`{text}` is not a case number; a case number is ten or more digits"
@@ -115,7 +115,7 @@ fn parse_number(text: &str) -> Result<CaseNumber, CasesError> {
 }
 
 /// The case, if the caller may see it: a unit only its own (lead or assisting).
-fn visible_case(
+pub(crate) fn visible_case(
     service: &CaseService,
     owner: &TokenOwner,
     number: &CaseNumber,

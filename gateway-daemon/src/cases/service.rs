@@ -56,6 +56,7 @@ pub struct CaseService {
     metrics: CaseMetrics,
     locks: CaseLocks,
     wake: Arc<Notify>,
+    surveys: Option<Arc<crate::followup::Surveys>>,
 }
 
 impl std::fmt::Debug for CaseService {
@@ -76,6 +77,7 @@ struct Work {
     actions: Vec<&'static str>,
     reroutes: Vec<&'static str>,
     steps: Vec<String>,
+    extra: Option<WriteBatch>,
 }
 
 /// The Chinese word for a delivery role, for templates.
@@ -123,7 +125,19 @@ impl CaseService {
             metrics: CaseMetrics::new(),
             locks: CaseLocks::default(),
             wake: Arc::new(Notify::new()),
+            surveys: None,
         })
+    }
+
+    /// Sends a survey (回访) to the citizen whenever a unit resolves a case.
+    pub fn with_surveys(mut self, surveys: Arc<crate::followup::Surveys>) -> Self {
+        self.surveys = Some(surveys);
+        self
+    }
+
+    /// The surveys, when follow-up is configured.
+    pub fn surveys(&self) -> Option<&Arc<crate::followup::Surveys>> {
+        self.surveys.as_ref()
     }
 
     /// The counters.
@@ -255,6 +269,19 @@ impl CaseService {
         actor: Actor,
         action: Action,
     ) -> Result<Case, CasesError> {
+        self.act_with(case_number, actor, action, WriteBatch::new())
+            .await
+    }
+
+    /// [`act`](Self::act), with `extra` writes (a follow-up's record, say) committed in the
+    /// same batch as the action, or not at all when the action is refused.
+    pub async fn act_with(
+        &self,
+        case_number: &CaseNumber,
+        actor: Actor,
+        action: Action,
+        extra: WriteBatch,
+    ) -> Result<Case, CasesError> {
         let _guard = self.locks.lock(case_number).await;
         let before = records::load(&self.store, case_number)?
             .ok_or_else(|| CasesError::CaseNotFound(case_number.clone()))?;
@@ -268,6 +295,7 @@ impl CaseService {
         let mut work = Work::default();
         let command = Command::new(self.clock.now(), actor, action);
         self.apply(&mut case, &record, command, &mut work)?;
+        work.extra = Some(extra);
         self.commit(Some(&before), &case, &record, work).await?;
         Ok(case)
     }
@@ -636,14 +664,29 @@ impl CaseService {
             }
             outbox::put(&mut batch, delivery)?;
         }
+        let mut surveyed = false;
         if let Some(at) = work.follow_up {
-            batch.put_json(
-                FOLLOW_UPS_TABLE,
-                case.case_number().as_str(),
-                &json!({"case_number": case.case_number(), "appeal_id": appeal_id, "resolved_at": at}),
-            )?;
+            match &self.surveys {
+                Some(surveys) => {
+                    surveys.stage_resolved(&mut batch, case.case_number(), &record.appeal, at)?;
+                    surveyed = true;
+                }
+                None => {
+                    batch.put_json(
+                        FOLLOW_UPS_TABLE,
+                        case.case_number().as_str(),
+                        &json!({"case_number": case.case_number(), "appeal_id": appeal_id, "resolved_at": at}),
+                    )?;
+                }
+            }
+        }
+        if let Some(extra) = work.extra {
+            batch.append(extra);
         }
         self.store.commit(batch).await?;
+        if surveyed && let Some(surveys) = &self.surveys {
+            surveys.notify();
+        }
 
         // Counted once durable.
         for action in work.actions {

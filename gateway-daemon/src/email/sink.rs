@@ -33,6 +33,33 @@ use super::redact::addresses_masked;
 /// The rule set in force, asked once per message (so a reload applies to the next one).
 pub type CurrentRules = Arc<dyn Fn() -> Arc<RuleSet> + Send + Sync>;
 
+/// What became of a stored email, told to the daemon once it is durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredEmail {
+    /// A new appeal: its case is to be opened.
+    NewAppeal {
+        /// The stored appeal.
+        appeal_id: gateway_core::AppealId,
+    },
+    /// A reply to a case (to its acknowledgement or its survey): it may answer the survey.
+    CaseReply {
+        /// The case.
+        case_number: CaseNumber,
+        /// The reply's text.
+        text: String,
+        /// The reply's Message-ID.
+        message_id: String,
+    },
+}
+
+/// Carries out what a stored email calls for in the rest of the daemon (opening its case,
+/// reading a survey answer). It must not fail the intake: the mail is stored already.
+pub type AfterStored = Arc<
+    dyn Fn(StoredEmail) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// Hands an emergency that arrived by email to the daemon's 110/119/120/122 hand-off:
 /// given the stored appeal, its decision and its case number, it returns once the hand-off is
 /// durably pending.
@@ -55,6 +82,7 @@ pub struct StoreSink {
     acknowledgement: Arc<AckConfig>,
     outbox_wake: Arc<Notify>,
     handoff: Option<EmergencyHandoff>,
+    after: Option<AfterStored>,
 }
 
 impl std::fmt::Debug for StoreSink {
@@ -118,7 +146,14 @@ impl StoreSink {
             acknowledgement,
             outbox_wake,
             handoff: None,
+            after: None,
         }
+    }
+
+    /// Tells `after` of every email stored, once durable.
+    pub fn with_after_stored(mut self, after: AfterStored) -> Self {
+        self.after = Some(after);
+        self
     }
 
     /// Hands emergencies to `handoff` (the daemon's 110/119/120/122 hand-off) instead of
@@ -228,6 +263,14 @@ impl StoreSink {
             acknowledged = queued,
             "email taken in as an appeal"
         );
+        if !stored.duplicate
+            && let Some(after) = &self.after
+        {
+            after(StoredEmail::NewAppeal {
+                appeal_id: stored.appeal_id.clone(),
+            })
+            .await;
+        }
         Ok(())
     }
 
@@ -345,6 +388,14 @@ impl StoreSink {
             .await
             .map_err(origin.store_error("the reply and its history entry"))?;
         debug!(appeal_id = %case_id, case_number = %case_number, text = %mask::text(&reply.body), "email added to its case");
+        if let Some(after) = &self.after {
+            after(StoredEmail::CaseReply {
+                case_number: case_number.clone(),
+                text: reply.body.clone(),
+                message_id: reply.channel_message_id.clone(),
+            })
+            .await;
+        }
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use super::config::EmailConfig;
 use super::error::EmailError;
 use super::outbox::Outbox;
 use super::progress::StoreProgress;
-use super::sink::{CurrentRules, EmergencyHandoff, StoreSink};
+use super::sink::{AfterStored, CurrentRules, EmergencyHandoff, StoreSink};
 use super::threads::OutboxThreads;
 
 /// The running email channel: its tasks, which end once shutdown was signalled.
@@ -62,6 +62,19 @@ pub fn spawn_with_handoff(
     handoff: Option<EmergencyHandoff>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<EmailChannel, EmailError> {
+    spawn_with_hooks(config, store, rules, handoff, None, shutdown)
+}
+
+/// [`spawn_with_handoff`], with `after` told of every email once stored (the daemon opens
+/// the case, reads survey answers).
+pub fn spawn_with_hooks(
+    config: &EmailConfig,
+    store: AppealStore,
+    rules: CurrentRules,
+    handoff: Option<EmergencyHandoff>,
+    after: Option<AfterStored>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<EmailChannel, EmailError> {
     // Settings first: nothing starts with a broken template or transport.
     config
         .acknowledgement
@@ -90,6 +103,9 @@ pub fn spawn_with_handoff(
     let mut sink = StoreSink::new(store, rules, Arc::new(config.acknowledgement.clone()), wake);
     if let Some(handoff) = handoff {
         sink = sink.with_handoff(handoff);
+    }
+    if let Some(after) = after {
+        sink = sink.with_after_stored(after);
     }
     for mailbox in &imap.mailboxes {
         let watcher = ImapWatcher::new(

@@ -7,7 +7,13 @@ use gateway_core::case::CaseNumber;
 use gateway_core::store::{AppealStore, StoreError};
 use serde::{Deserialize, Serialize};
 
+use super::address::CitizenAddress;
+
 pub use crate::cases::records::FOLLOW_UPS_TABLE;
+
+/// Contact key (`sms:13800000000`, `wechat:OPENID`, `email:...`) → the case number of the
+/// latest survey sent there, so that a reply finds its case.
+pub const CONTACTS_TABLE: &str = "follow_up_contacts";
 
 /// The follow-up of one case, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +27,16 @@ pub struct FollowUpRecord {
     /// The survey's progress; `None` until the first survey is sent.
     #[serde(default)]
     pub follow_up: Option<FollowUp>,
+    /// Where the surveys went; `None` when the citizen could not be reached.
+    #[serde(default)]
+    pub address: Option<CitizenAddress>,
+    /// The channel message ids already read as replies, so that a channel's retry of a
+    /// reply is not read twice.
+    #[serde(default)]
+    pub read: Vec<String>,
+    /// The last answer given to a reply, repeated to a retry of it.
+    #[serde(default)]
+    pub last_answer: Option<String>,
 }
 
 impl FollowUpRecord {

@@ -41,6 +41,31 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             decision
         };
 
+        // A citizen answering a survey is not a new appeal, unless it reports an emergency.
+        // If the follow-up cannot be read, the message is taken in as an appeal: kept either
+        // way, and people can see it.
+        if decision.emergency.is_none()
+            && let Some(follow_ups) = &state.follow_ups
+            && let Some(taken) = follow_ups
+                .take_reply(&appeal)
+                .await
+                .inspect_err(|error| tracing::warn!(%error, "the survey answer could not be read; taking the message in as an appeal"))
+                .ok()
+                .flatten()
+        {
+            state
+                .metrics
+                .intake
+                .with_label_values(&[channel.as_str(), "follow_up_reply"])
+                .inc();
+            return Ok(IntakeOutcome {
+                appeal_id: taken.appeal_id,
+                case_number: taken.case_number.to_string(),
+                emergency: None,
+                reply: Some(taken.answer),
+            });
+        }
+
         let started = Instant::now();
         let stored = state
             .store

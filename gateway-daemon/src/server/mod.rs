@@ -48,6 +48,12 @@ pub fn router(state: Arc<AppState>) -> Router {
     if let Some(cases) = &state.cases {
         app = app.merge(crate::cases::routes(Arc::clone(cases)));
     }
+    if let (Some(cases), Some(follow_ups)) = (&state.cases, &state.follow_ups) {
+        app = app.merge(crate::followup::api::routes(
+            Arc::clone(cases),
+            Arc::clone(follow_ups),
+        ));
+    }
     app.layer(DefaultBodyLimit::max(max_body_bytes))
         // The last guard: a handler must not panic on input, but if one does, the client
         // gets a 500 and the server keeps running.

@@ -133,6 +133,25 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
     let emergencies = Emergencies::new(&config.emergency, store.clone(), metrics.clone())
         .map_err(|e| ServeError::Client(e.to_string()))?;
 
+    // Units with an email target get notices, and citizens who wrote by email get surveys,
+    // over the email channel's SMTP.
+    let email_sender = match &config.channels.email {
+        Some(email) => Some(Arc::new(
+            crate::email::notices::SmtpNoticeSender::from_config(email)
+                .map_err(ServeError::Serve)?,
+        ) as Arc<dyn crate::dispatch::EmailSender>),
+        None => None,
+    };
+    let surveys = match (&config.follow_up, &config.cases) {
+        (Some(section), Some(_)) => Some(Arc::new(build_surveys(
+            config,
+            section,
+            &store,
+            email_sender.clone(),
+        )?)),
+        _ => None,
+    };
+
     // Cases re-route with the rules in force, so they share the reloadable rule set.
     let rules = Arc::new(rules);
     let cases = match &config.cases {
@@ -154,24 +173,29 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
                             .route(&routing_rules::RouteInput::from(appeal))
                     },
                 )),
-                // Units with an email target get notices over the email channel's SMTP.
-                email: match &config.channels.email {
-                    Some(email) => Some(Arc::new(
-                        crate::email::notices::SmtpNoticeSender::from_config(email)
-                            .map_err(ServeError::Serve)?,
-                    )
-                        as Arc<dyn crate::dispatch::EmailSender>),
-                    None => None,
-                },
+                email: email_sender.clone(),
             })
             .map_err(|e| ServeError::Serve(e.to_string()))?;
+            let service = match &surveys {
+                Some(surveys) => service.with_surveys(Arc::clone(surveys)),
+                None => service,
+            };
             Some(Arc::new(service))
         }
+    };
+    let follow_ups = match (&cases, &surveys) {
+        (Some(cases), Some(surveys)) => Some(Arc::new(crate::followup::FollowUps::new(
+            store.clone(),
+            Arc::clone(cases),
+            Arc::clone(surveys),
+        ))),
+        _ => None,
     };
     Ok(Arc::new(AppState {
         store,
         rules,
         cases,
+        follow_ups,
         channels,
         tokens: Tokens::new(&config.api.tokens, std::env::var(ADMIN_TOKEN_ENV).ok()),
         metrics,
@@ -180,6 +204,75 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
         max_body_bytes: config.max_body_bytes,
         accepting: AtomicBool::new(true),
     }))
+}
+
+/// What the daemon does with a stored email: opens the case of a new appeal, and reads a
+/// reply to a survey email as the citizen's rating.
+fn after_stored_email(state: &Arc<AppState>) -> Option<crate::email::sink::AfterStored> {
+    let cases = state.cases.clone()?;
+    let follow_ups = state.follow_ups.clone();
+    Some(Arc::new(move |stored| {
+        let cases = Arc::clone(&cases);
+        let follow_ups = follow_ups.clone();
+        Box::pin(async move {
+            match stored {
+                crate::email::sink::StoredEmail::NewAppeal { appeal_id } => {
+                    // Limitation: a stop between storing the mail and this leaves the case
+                    // to be opened at the next start.
+                    if let Err(error) = cases.open_case(&appeal_id).await {
+                        tracing::error!(%error, appeal = %appeal_id, "could not open the case of an email");
+                    }
+                }
+                crate::email::sink::StoredEmail::CaseReply {
+                    case_number,
+                    text,
+                    message_id,
+                } => {
+                    if let Some(follow_ups) = follow_ups
+                        && let Err(error) = follow_ups
+                            .take_email_reply(&case_number, &text, &message_id)
+                            .await
+                    {
+                        tracing::error!(%error, case = %case_number, "could not read an email as a survey answer");
+                    }
+                }
+            }
+        })
+    }))
+}
+
+/// The surveys of `[follow_up]`: its senders, with each sending WeChat account's AppID.
+fn build_surveys(
+    config: &GatewayConfig,
+    section: &crate::followup::FollowUpSection,
+    store: &AppealStore,
+    email: Option<Arc<dyn crate::dispatch::EmailSender>>,
+) -> Result<crate::followup::Surveys, ServeError> {
+    let settings = section
+        .clone()
+        .build(&config.wechat_account_names())
+        .map_err(|reason| channel_error("follow_up", reason))?;
+    let mut wechat = BTreeMap::new();
+    if let Some(accounts) = &config.channels.wechat {
+        for (name, sender) in &section.wechat {
+            if let Some(account) = accounts.accounts.get(name) {
+                wechat.insert(name.clone(), (account.app_id.clone(), sender.clone()));
+            }
+        }
+    }
+    let senders = crate::followup::Senders::new(section.sms.clone(), wechat, email)
+        .map_err(|e| ServeError::Client(e.to_string()))?;
+    let email_domain = config
+        .channels
+        .email
+        .as_ref()
+        .map(|e| e.acknowledgement.message_id_domain.clone());
+    Ok(crate::followup::Surveys::new(
+        store.clone(),
+        settings,
+        senders,
+        email_domain,
+    ))
 }
 
 /// Runs the daemon until SIGTERM or Ctrl-C: then it stops accepting, lets the requests in
@@ -221,11 +314,12 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
                             .map_err(|e| e.to_string())
                     })
                 });
-            let channel = crate::email::spawn::spawn_with_handoff(
+            let channel = crate::email::spawn::spawn_with_hooks(
                 section,
                 state.store.clone(),
                 rules,
                 Some(handoff),
+                after_stored_email(&state),
                 email_shutdown,
             )
             .map_err(|e| ServeError::Channel {
@@ -260,6 +354,23 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
         Some(cases) => crate::cases::spawn_tasks(cases, stop_rx.clone())
             .map_err(|e| ServeError::Serve(e.to_string()))?,
         None => Vec::new(),
+    };
+    let _follow_up_tasks = match (&state.follow_ups, &state.cases) {
+        (Some(follow_ups), Some(cases)) => {
+            let surveys = follow_ups.surveys();
+            let worker = crate::followup::MessageWorker::new(
+                state.store.clone(),
+                surveys.senders().clone(),
+                Arc::clone(cases.clock()),
+                surveys.settings().section.retry_for_seconds,
+                Arc::clone(surveys.wake()),
+            );
+            vec![
+                tokio::spawn(worker.run(stop_rx.clone())),
+                tokio::spawn(Arc::clone(follow_ups).run(stop_rx.clone())),
+            ]
+        }
+        _ => Vec::new(),
     };
     let app = super::router(Arc::clone(&state));
     let stopping = Arc::clone(&state);

@@ -40,6 +40,8 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Cases, when `[cases]` is configured.
     pub cases: Option<Arc<crate::cases::CaseService>>,
+    /// Follow-up, when `[follow_up]` is configured beside `[cases]`.
+    pub follow_ups: Option<Arc<crate::followup::FollowUps>>,
     /// The channel adapters.
     pub channels: Channels,
     /// The API tokens.

@@ -266,7 +266,10 @@ impl FollowUps {
             batch.put_json(FOLLOW_UPS_TABLE, case_number.as_str(), &record)?;
             batch.append_history(
                 &record.appeal_id,
-                HistoryEntry::now("gateway", "follow_up_no_answer").with_note(reason.clone()),
+                at(
+                    now,
+                    HistoryEntry::now("gateway", "follow_up_no_answer").with_note(reason.clone()),
+                ),
             );
             self.commit(&case_number, Some(Action::Close { reason }), batch)
                 .await?;
@@ -291,6 +294,12 @@ impl FollowUps {
             }
         }
     }
+}
+
+/// A history entry dated by the service's clock rather than the wall clock.
+fn at(when: DateTime<Utc>, mut entry: HistoryEntry) -> HistoryEntry {
+    entry.at = when;
+    entry
 }
 
 /// The citizen's own words of an email answer: up to the first quoted line or the

@@ -473,3 +473,37 @@ impl Default for Sandbox {
         Self::new()
     }
 }
+
+/// One API call with a bearer token: `GET` without a body, anything else `POST` with the
+/// JSON body. Returns the status and the JSON answer (`null` when it is not JSON).
+pub fn api(
+    daemon: &Daemon,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let request = match method {
+        "GET" => client().get(daemon.url(path)),
+        _ => client().post(daemon.url(path)).json(&body),
+    };
+    let response = request
+        .bearer_auth(token)
+        .send()
+        .expect("the daemon answers");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(serde_json::Value::Null))
+}
+
+/// How many appeals the daemon has stored (up to 1,000), read with the reader token.
+pub fn count_appeals(daemon: &Daemon) -> usize {
+    let (status, page) = api(
+        daemon,
+        "GET",
+        "/api/v1/appeals?limit=1000",
+        creds::READER_TOKEN,
+        serde_json::Value::Null,
+    );
+    assert_eq!(status, 200, "{page}");
+    page["appeals"].as_array().map_or(0, Vec::len)
+}

@@ -12,7 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use gateway_tests::{
-    Daemon, Receiver, Sandbox, client, config_text, creds, eventually, twilio_peer, wechat_peer,
+    Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, creds, eventually,
+    twilio_peer, wechat_peer,
 };
 use serde_json::{Value, json};
 
@@ -158,20 +159,10 @@ fn sections(market_url: &str, yuhu_url: &str, provider: &str) -> String {
     )
 }
 
-fn call(daemon: &Daemon, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let request = match method {
-        "GET" => client().get(daemon.url(path)),
-        _ => client().post(daemon.url(path)).json(&body),
-    };
-    let response = request.bearer_auth(token).send().unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().unwrap_or(Value::Null))
-}
-
 fn resolve(daemon: &Daemon, case_number: &str, acknowledge: bool) {
     let path = format!("/api/v1/cases/{case_number}");
     if acknowledge {
-        let (status, body) = call(
+        let (status, body) = api(
             daemon,
             "POST",
             &format!("{path}/acknowledge"),
@@ -180,7 +171,7 @@ fn resolve(daemon: &Daemon, case_number: &str, acknowledge: bool) {
         );
         assert_eq!(status, 200, "{body}");
     }
-    let (status, body) = call(
+    let (status, body) = api(
         daemon,
         "POST",
         &format!("{path}/resolve"),
@@ -191,7 +182,7 @@ fn resolve(daemon: &Daemon, case_number: &str, acknowledge: bool) {
 }
 
 fn case_state(daemon: &Daemon, case_number: &str) -> String {
-    let (status, case) = call(
+    let (status, case) = api(
         daemon,
         "GET",
         &format!("/api/v1/cases/{case_number}"),
@@ -203,7 +194,7 @@ fn case_state(daemon: &Daemon, case_number: &str) -> String {
 }
 
 fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, Value) {
-    call(
+    api(
         daemon,
         "GET",
         &format!("/api/v1/cases/{case_number}/follow-up"),
@@ -249,43 +240,60 @@ fn digits_after(text: &str, marker: &str) -> String {
         .collect()
 }
 
-fn count_appeals(daemon: &Daemon) -> usize {
-    let page: Value = client()
-        .get(daemon.url("/api/v1/appeals?limit=1000"))
-        .bearer_auth(creds::READER_TOKEN)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    page["appeals"].as_array().unwrap().len()
+/// A daemon with its units' receivers and the provider, stopped when dropped.
+struct World {
+    daemon: Daemon,
+    market: Receiver,
+    provider: Provider,
+    _yuhu: Receiver,
+    _sandbox: Sandbox,
+}
+
+impl World {
+    fn start() -> World {
+        let (market, yuhu, provider) = (Receiver::start(0), Receiver::start(0), Provider::start());
+        let sandbox = Sandbox::new();
+        let config = sandbox.config(&config_text(
+            "redb",
+            None,
+            &sections(&market.url, &yuhu.url, &provider.base),
+        ));
+        let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+        World {
+            daemon,
+            market,
+            provider,
+            _yuhu: yuhu,
+            _sandbox: sandbox,
+        }
+    }
 }
 
 #[test]
 fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
-    let (market, yuhu, provider) = (Receiver::start(0), Receiver::start(0), Provider::start());
-    let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text(
-        "redb",
-        None,
-        &sections(&market.url, &yuhu.url, &provider.base),
-    ));
-    let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+    let world = World::start();
+    let World {
+        daemon,
+        market,
+        provider,
+        ..
+    } = &world;
     let phone = "+8613800000011";
 
     // The complaint arrives by SMS and is dispatched to market supervision.
     let twiml = twilio_sms(
-        &daemon,
+        daemon,
         "SMa0000000000000000000000000000001",
         phone,
         "玉壶镇的超市卖过期食品，要求退款商家不理",
     );
     let case_number = digits_after(&twiml, "工单号 ");
     assert!(eventually(WAIT, || market.accepted().len() == 1));
-    let (_, before) = follow_up(&daemon, &case_number, MARKET);
+    let (_, before) = follow_up(daemon, &case_number, MARKET);
     assert_eq!(before["state"], "not_resolved", "{before}");
 
     // Resolved: the survey goes to the citizen's phone over the SMS API.
-    resolve(&daemon, &case_number, true);
+    resolve(daemon, &case_number, true);
     assert!(
         eventually(WAIT, || provider.sms().len() == 1),
         "no survey SMS"
@@ -298,13 +306,13 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
 
     // "不太满意，问题没解决" is dissatisfied: the case goes back to the same unit.
     let twiml = twilio_sms(
-        &daemon,
+        daemon,
         "SMa0000000000000000000000000000002",
         phone,
         "不太满意，问题没解决",
     );
     assert!(twiml.contains("重新办理"), "{twiml}");
-    assert_eq!(case_state(&daemon, &case_number), "reopened");
+    assert_eq!(case_state(daemon, &case_number), "reopened");
     assert!(
         eventually(WAIT, || market.accepted().len() == 2),
         "the unit was not told of the reopening"
@@ -315,22 +323,22 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
         market.accepted()[1]
     );
     // The reply is an answer, not a new appeal.
-    assert_eq!(count_appeals(&daemon), 1);
+    assert_eq!(count_appeals(daemon), 1);
 
     // Resolved again: a second survey; "1" is satisfied and closes the case.
-    resolve(&daemon, &case_number, true);
+    resolve(daemon, &case_number, true);
     assert!(
         eventually(WAIT, || provider.sms().len() == 2),
         "no second survey"
     );
-    let twiml = twilio_sms(&daemon, "SMa0000000000000000000000000000003", phone, "1");
+    let twiml = twilio_sms(daemon, "SMa0000000000000000000000000000003", phone, "1");
     assert!(twiml.contains("感谢"), "{twiml}");
-    assert_eq!(case_state(&daemon, &case_number), "closed");
+    assert_eq!(case_state(daemon, &case_number), "closed");
 
     // Twilio's retry of the same reply gets the same answer and changes nothing.
-    let again = twilio_sms(&daemon, "SMa0000000000000000000000000000003", phone, "1");
+    let again = twilio_sms(daemon, "SMa0000000000000000000000000000003", phone, "1");
     assert_eq!(again, twiml);
-    let (status, record) = follow_up(&daemon, &case_number, MARKET);
+    let (status, record) = follow_up(daemon, &case_number, MARKET);
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["rating"], "satisfied", "{record}");
     assert_eq!(record["reopens"], 1, "{record}");
@@ -340,20 +348,20 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
         Some(2),
         "{record}"
     );
-    assert_eq!(count_appeals(&daemon), 1);
+    assert_eq!(count_appeals(daemon), 1);
 
     // The assisting township sees the follow-up; a unit with no part in the case does not.
-    assert_eq!(follow_up(&daemon, &case_number, YUHU).0, 200);
-    assert_eq!(follow_up(&daemon, &case_number, HRSS).0, 403);
+    assert_eq!(follow_up(daemon, &case_number, YUHU).0, 200);
+    assert_eq!(follow_up(daemon, &case_number, HRSS).0, 403);
 
     // Once the survey is over, a long message from the same phone is a new appeal.
     twilio_sms(
-        &daemon,
+        daemon,
         "SMa0000000000000000000000000000004",
         phone,
         "玉壶镇东樟村的路灯坏了好几天了，晚上走路很危险，请尽快派人修理",
     );
-    assert_eq!(count_appeals(&daemon), 2);
+    assert_eq!(count_appeals(daemon), 2);
 }
 
 /// Posts a WeChat text push encrypted by wechatpy; returns the decrypted passive reply.
@@ -393,23 +401,22 @@ fn wechat_push(daemon: &Daemon, content: &str, msg_id: u64) -> String {
 
 #[test]
 fn a_wechat_follower_is_asked_by_customer_service_message_and_an_unclear_reply_is_asked_again() {
-    let (market, yuhu, provider) = (Receiver::start(0), Receiver::start(0), Provider::start());
-    let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text(
-        "redb",
-        None,
-        &sections(&market.url, &yuhu.url, &provider.base),
-    ));
-    let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+    let world = World::start();
+    let World {
+        daemon,
+        market,
+        provider,
+        ..
+    } = &world;
 
     let reply = wechat_push(
-        &daemon,
+        daemon,
         "玉壶镇的超市卖过期食品，要求退款商家不理",
         24500000000000101,
     );
     let case_number = digits_after(&reply, "工单号 ");
     assert!(eventually(WAIT, || market.accepted().len() == 1));
-    resolve(&daemon, &case_number, true);
+    resolve(daemon, &case_number, true);
 
     // The survey goes out through the customer-service message API, to the follower.
     assert!(
@@ -426,16 +433,16 @@ fn a_wechat_follower_is_asked_by_customer_service_message_and_an_unclear_reply_i
     );
 
     // "嗯" says nothing: the survey is asked again in the passive reply, and the case waits.
-    let reply = wechat_push(&daemon, "嗯", 24500000000000102);
+    let reply = wechat_push(daemon, "嗯", 24500000000000102);
     assert!(reply.contains("未能识别"), "{reply}");
     assert!(reply.contains(&case_number), "{reply}");
-    assert_eq!(case_state(&daemon, &case_number), "resolved");
+    assert_eq!(case_state(daemon, &case_number), "resolved");
 
     // "基本满意" is partly satisfied: thanked, and the case is closed.
-    let reply = wechat_push(&daemon, "基本满意", 24500000000000103);
+    let reply = wechat_push(daemon, "基本满意", 24500000000000103);
     assert!(reply.contains("感谢"), "{reply}");
-    assert_eq!(case_state(&daemon, &case_number), "closed");
-    let (_, record) = follow_up(&daemon, &case_number, SUPERVISOR);
+    assert_eq!(case_state(daemon, &case_number), "closed");
+    let (_, record) = follow_up(daemon, &case_number, SUPERVISOR);
     assert_eq!(record["rating"], "partly_satisfied", "{record}");
     assert_eq!(record["channel"], "wechat", "{record}");
     let replies = record["replies"].as_array().unwrap();
@@ -446,19 +453,18 @@ fn a_wechat_follower_is_asked_by_customer_service_message_and_an_unclear_reply_i
         messages.iter().all(|m| m["state"] == "sent"),
         "{messages:?}"
     );
-    assert_eq!(count_appeals(&daemon), 1);
+    assert_eq!(count_appeals(daemon), 1);
 }
 
 #[test]
 fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_rating() {
-    let (market, yuhu, provider) = (Receiver::start(0), Receiver::start(0), Provider::start());
-    let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text(
-        "redb",
-        None,
-        &sections(&market.url, &yuhu.url, &provider.base),
-    ));
-    let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+    let world = World::start();
+    let World {
+        daemon,
+        market,
+        provider,
+        ..
+    } = &world;
     let answer: Value = client()
         .post(daemon.url("/channels/web-form"))
         .json(&json!({"title": "超市卖过期食品", "body": "玉壶镇的超市卖过期食品，要求退款商家不理", "phone": "13800000012"}))
@@ -468,7 +474,7 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
         .unwrap();
     let case_number = answer["caseNumber"].as_str().unwrap().to_string();
     assert!(eventually(WAIT, || market.accepted().len() == 1));
-    resolve(&daemon, &case_number, true);
+    resolve(daemon, &case_number, true);
     assert!(
         eventually(WAIT, || provider.sms().len() == 1),
         "no survey SMS"
@@ -478,7 +484,7 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
     // The same citizen texts about a fire while the survey waits: it is an emergency and a
     // new appeal, never a rating.
     let twiml = twilio_sms(
-        &daemon,
+        daemon,
         "SMa0000000000000000000000000000021",
         "+8613800000012",
         "楼道里着火了，烟很大",
@@ -488,16 +494,16 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
         !twiml.contains("感谢") && !twiml.contains("重新办理"),
         "{twiml}"
     );
-    assert_eq!(count_appeals(&daemon), 2);
-    assert_eq!(case_state(&daemon, &case_number), "resolved");
+    assert_eq!(count_appeals(daemon), 2);
+    assert_eq!(case_state(daemon, &case_number), "resolved");
 
     // Then "3": dissatisfied, reopened to the same unit.
     let twiml = twilio_sms(
-        &daemon,
+        daemon,
         "SMa0000000000000000000000000000022",
         "+8613800000012",
         "3",
     );
     assert!(twiml.contains("重新办理"), "{twiml}");
-    assert_eq!(case_state(&daemon, &case_number), "reopened");
+    assert_eq!(case_state(daemon, &case_number), "reopened");
 }

@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gateway_tests::{Daemon, Receiver, Sandbox, client, config_text, creds, eventually};
+use gateway_tests::{Daemon, Receiver, Sandbox, api, config_text, creds, eventually};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gateway-under-test");
@@ -120,16 +120,6 @@ impl Imap {
     }
 }
 
-fn call(daemon: &Daemon, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let request = match method {
-        "GET" => client().get(daemon.url(path)),
-        _ => client().post(daemon.url(path)).json(&body),
-    };
-    let response = request.bearer_auth(token).send().unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().unwrap_or(Value::Null))
-}
-
 #[test]
 fn a_reply_to_the_survey_email_rates_the_case() {
     let Some(servers) = servers() else {
@@ -187,7 +177,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     let mut case_number = String::new();
     assert!(
         eventually(WAIT, || {
-            let (_, listed) = call(&daemon, "GET", "/api/v1/cases", MARKET, Value::Null);
+            let (_, listed) = api(&daemon, "GET", "/api/v1/cases", MARKET, Value::Null);
             match listed["cases"].as_array().and_then(|c| c.first()) {
                 Some(case) => {
                     case_number = case["case_number"].as_str().unwrap_or_default().to_string();
@@ -204,7 +194,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     // Resolved: the survey goes out over SMTP.
     let path = format!("/api/v1/cases/{case_number}");
     assert_eq!(
-        call(
+        api(
             &daemon,
             "POST",
             &format!("{path}/acknowledge"),
@@ -214,7 +204,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
         .0,
         200
     );
-    let (status, body) = call(
+    let (status, body) = api(
         &daemon,
         "POST",
         &format!("{path}/resolve"),
@@ -225,7 +215,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     let mut survey_id = String::new();
     assert!(
         eventually(WAIT, || {
-            let (_, record) = call(
+            let (_, record) = api(
                 &daemon,
                 "GET",
                 &format!("{path}/follow-up"),
@@ -276,13 +266,13 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     );
     assert!(
         eventually(WAIT, || {
-            let (_, case) = call(&daemon, "GET", &path, SUPERVISOR, Value::Null);
+            let (_, case) = api(&daemon, "GET", &path, SUPERVISOR, Value::Null);
             case["state"] == "reopened"
         }),
         "the answer did not reopen the case: {}",
         daemon.logs()
     );
-    let (_, record) = call(
+    let (_, record) = api(
         &daemon,
         "GET",
         &format!("{path}/follow-up"),
@@ -293,7 +283,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     assert_eq!(record["channel"], "email", "{record}");
     // The reopening is told to the citizen by email too, and the unit gets the case back.
     assert!(eventually(WAIT, || {
-        let (_, record) = call(
+        let (_, record) = api(
             &daemon,
             "GET",
             &format!("{path}/follow-up"),
@@ -304,7 +294,7 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     }));
     assert!(eventually(WAIT, || market.accepted().len() == 2));
     // No second appeal was made of the answer.
-    let (_, appeals) = call(
+    let (_, appeals) = api(
         &daemon,
         "GET",
         "/api/v1/appeals?limit=100",

@@ -56,22 +56,7 @@ impl TargetConfig {
     pub(crate) fn check(&self, field: &str) -> Result<(), String> {
         match self {
             TargetConfig::Webhook { url, secret } => {
-                let parsed = reqwest::Url::parse(url)
-                    .map_err(|e| format!("{field}: url `{url}` does not parse ({e})"))?;
-                let loopback = matches!(
-                    parsed.host_str(),
-                    Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-                );
-                match parsed.scheme() {
-                    "https" => {}
-                    "http" if loopback => {}
-                    other => {
-                        return Err(format!(
-                            "{field}: url `{url}` uses {other}; use https (plain http only on a \
-                             loopback address)"
-                        ));
-                    }
-                }
+                https_or_loopback(field, url)?;
                 if secret.chars().count() < 16 {
                     return Err(format!(
                         "{field}: the secret is shorter than 16 characters; share a longer one \
@@ -93,6 +78,23 @@ impl TargetConfig {
                 }
             }
         }
+    }
+}
+
+/// Refuses a URL that does not parse, or that is plain http off a loopback address.
+pub(crate) fn https_or_loopback(field: &str, url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("{field}: url `{url}` does not parse ({e})"))?;
+    let loopback = matches!(
+        parsed.host_str(),
+        Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+    );
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        other => Err(format!(
+            "{field}: url `{url}` uses {other}; use https (plain http only on a loopback address)"
+        )),
     }
 }
 

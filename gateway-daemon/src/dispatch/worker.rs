@@ -257,20 +257,8 @@ impl DispatchWorker {
             .send()
             .await
             .map_err(|e| AttemptError::Retryable(format!("could not post to {url}: {e}")))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
         // The receiver's answer body is not kept: it may quote the notice.
-        let reason = format!("{url} answered {status}");
-        if status.is_server_error()
-            || status == reqwest::StatusCode::REQUEST_TIMEOUT
-            || status == reqwest::StatusCode::TOO_MANY_REQUESTS
-        {
-            Err(AttemptError::Retryable(reason))
-        } else {
-            Err(AttemptError::Permanent(reason))
-        }
+        status_outcome(response.status(), url)
     }
 
     async fn mail(&self, delivery: &Delivery, address: &str) -> Result<(), AttemptError> {
@@ -302,6 +290,22 @@ impl DispatchWorker {
         )?
         .iter()
         .any(|delivery| delivery.next_attempt_at <= at))
+    }
+}
+
+/// An HTTP answer as an attempt's outcome: success, worth retrying (408, 429, 5xx), or not.
+pub(crate) fn status_outcome(status: reqwest::StatusCode, what: &str) -> Result<(), AttemptError> {
+    if status.is_success() {
+        return Ok(());
+    }
+    let reason = format!("{what} answered {status}");
+    if status.is_server_error()
+        || status == reqwest::StatusCode::REQUEST_TIMEOUT
+        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+    {
+        Err(AttemptError::Retryable(reason))
+    } else {
+        Err(AttemptError::Permanent(reason))
     }
 }
 

@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 use gateway_analysis::{FollowUpConfig, FollowUpPlan};
 use serde::{Deserialize, Serialize};
 
+use crate::dispatch::config::https_or_loopback;
+
 /// How follow-up runs in the daemon. It needs `[cases]`: there is nothing to follow up
 /// without cases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,23 +153,6 @@ pub struct FollowUpSettings {
     pub plan: FollowUpPlan,
 }
 
-/// Whether a URL may be used as an API base: https, or http on loopback.
-pub(crate) fn check_base(field: &str, url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| format!("{field}: `{url}` does not parse as a URL ({e})"))?;
-    let loopback = matches!(
-        parsed.host_str(),
-        Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-    );
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        other => Err(format!(
-            "{field}: `{url}` uses {other}; use https (plain http only on a loopback address)"
-        )),
-    }
-}
-
 impl FollowUpSection {
     /// Checks the section and builds the survey plan; `wechat_accounts` are the names of
     /// the configured WeChat accounts.
@@ -191,7 +176,7 @@ impl FollowUpSection {
             }
         }
         if let Some(sms) = &self.sms {
-            check_base("follow_up.sms.api_base", &sms.api_base)?;
+            https_or_loopback("follow_up.sms.api_base", &sms.api_base)?;
             if sms.account_sid.trim().is_empty() || sms.auth_token.trim().is_empty() {
                 return Err(
                     "follow_up.sms needs account_sid and auth_token of the sending account"
@@ -207,7 +192,7 @@ impl FollowUpSection {
                     wechat_accounts.join(", ")
                 ));
             }
-            check_base(
+            https_or_loopback(
                 &format!("follow_up.wechat.{name}.api_base"),
                 &account.api_base,
             )?;

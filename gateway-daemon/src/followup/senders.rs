@@ -11,6 +11,7 @@ use tokio::sync::Mutex;
 use super::address::CitizenAddress;
 use super::config::{SmsSenderConfig, WechatSenderConfig};
 use super::messages::CitizenMessage;
+use crate::dispatch::worker::status_outcome;
 use crate::dispatch::{AttemptError, EmailMessage, EmailSender};
 
 /// WeChat's answer codes that mean the access token is no longer good.
@@ -167,7 +168,7 @@ impl Senders {
             .send()
             .await
             .map_err(|e| AttemptError::Retryable(format!("could not reach the sms api: {e}")))?;
-        classify(response.status(), "the sms api")
+        status_outcome(response.status(), "the sms api")
     }
 }
 
@@ -270,21 +271,5 @@ impl WechatSender {
         Err(AttemptError::Retryable(
             "wechat refused a fresh access token".to_string(),
         ))
-    }
-}
-
-/// An HTTP answer as an attempt's outcome.
-fn classify(status: reqwest::StatusCode, what: &str) -> Result<(), AttemptError> {
-    if status.is_success() {
-        return Ok(());
-    }
-    let reason = format!("{what} answered {status}");
-    if status.is_server_error()
-        || status == reqwest::StatusCode::REQUEST_TIMEOUT
-        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
-    {
-        Err(AttemptError::Retryable(reason))
-    } else {
-        Err(AttemptError::Permanent(reason))
     }
 }

@@ -811,7 +811,12 @@ fn only_a_case_just_opened_can_be_answered_from_the_knowledge_base() {
     )
     .unwrap();
     let refused = f
-        .apply(&mut case, "2025-09-30T11:05:00+08:00", Actor::System, answer())
+        .apply(
+            &mut case,
+            "2025-09-30T11:05:00+08:00",
+            Actor::System,
+            answer(),
+        )
         .unwrap_err();
     assert!(matches!(refused, CaseError::NotAllowed { .. }), "{refused}");
 

@@ -167,11 +167,15 @@ impl Case {
     /// The knowledge base entry the case was answered with, while that answer stands: set by
     /// [`Action::AnswerFromKnowledge`], cleared by [`Action::DispatchAfterAnswer`].
     pub fn knowledge_answer(&self) -> Option<&str> {
-        match self.history.iter().rev().find_map(|entry| match &entry.action {
-            Action::AnswerFromKnowledge { entry_id } => Some(Some(entry_id.as_str())),
-            Action::DispatchAfterAnswer { .. } => Some(None),
-            _ => None,
-        }) {
+        match self
+            .history
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.action {
+                Action::AnswerFromKnowledge { entry_id } => Some(Some(entry_id.as_str())),
+                Action::DispatchAfterAnswer { .. } => Some(None),
+                _ => None,
+            }) {
             Some(answer) if self.state == CaseState::Resolved => answer,
             _ => None,
         }

@@ -48,6 +48,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     if let Some(cases) = &state.cases {
         app = app.merge(crate::cases::routes(Arc::clone(cases)));
     }
+    if state.knowledge.is_some() {
+        app = app.merge(crate::knowledge::api::routes());
+    }
     app.layer(DefaultBodyLimit::max(max_body_bytes))
         // The last guard: a handler must not panic on input, but if one does, the client
         // gets a 500 and the server keeps running.

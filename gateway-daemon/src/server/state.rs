@@ -40,6 +40,8 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Cases, when `[cases]` is configured.
     pub cases: Option<Arc<crate::cases::CaseService>>,
+    /// The knowledge base, when `[knowledge]` is configured.
+    pub knowledge: Option<Arc<crate::knowledge::KnowledgeService>>,
     /// The channel adapters.
     pub channels: Channels,
     /// The API tokens.

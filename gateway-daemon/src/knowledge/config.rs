@@ -72,6 +72,10 @@ pub struct KnowledgeTemplates {
     /// The reply to "did not help": the case now goes to a unit. Placeholders:
     /// `{case_number}`, `{deadline}`.
     pub turned_into_case: String,
+    /// The longest direct answer sent, in characters; a longer entry answer is cut to fit
+    /// and ends with `……`. WeChat refuses a passive reply over 2048 bytes, about 680 Chinese
+    /// characters. Default 600.
+    pub max_reply_chars: usize,
 }
 
 impl Default for KnowledgeTemplates {
@@ -84,6 +88,7 @@ impl Default for KnowledgeTemplates {
             turned_into_case: "您好，您的诉求已转为工单 {case_number}，交由承办单位办理，\
                                办理时限至{deadline}。"
                 .to_string(),
+            max_reply_chars: 600,
         }
     }
 }
@@ -138,6 +143,12 @@ impl KnowledgeConfig {
             return invalid(
                 "knowledge.not_helpful.phrases",
                 "give at least one phrase, e.g. \"没有帮助\"".to_string(),
+            );
+        }
+        if self.templates.max_reply_chars < 100 {
+            return invalid(
+                "knowledge.templates.max_reply_chars",
+                "it must be at least 100, or the answer has no room".to_string(),
             );
         }
         if self.not_helpful.window_hours == 0 {

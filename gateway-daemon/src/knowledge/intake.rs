@@ -49,15 +49,20 @@ pub async fn consult_knowledge(
             return None;
         }
     };
+    let templates = &service.config().templates;
     let direct_answer = consultation.answer.map(|(entry, score)| {
-        let values = BTreeMap::from([
-            ("answer", entry.answer.clone()),
+        let mut values = BTreeMap::from([
+            ("answer", String::new()),
             ("source", entry.source.clone()),
             ("question", entry.question.clone()),
             ("case_number", stored.case_number.to_string()),
         ]);
+        let room = templates
+            .max_reply_chars
+            .saturating_sub(render(&templates.answer, &values).chars().count());
+        values.insert("answer", cut_to(&entry.answer, room));
         DirectAnswerRecord {
-            reply: render(&service.config().templates.answer, &values),
+            reply: render(&templates.answer, &values),
             entry_id: entry.id,
             question: entry.question,
             owner: entry.owner,
@@ -196,6 +201,16 @@ async fn mark_not_helpful(state: &AppState, record: &KnowledgeRecord) {
     }
 }
 
+/// The text, or as much of it as fits in `room` characters ending with `……`.
+fn cut_to(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(room.saturating_sub(2)).collect();
+    cut.push_str("……");
+    cut
+}
+
 /// True when a short text says one of the phrases; spaces and punctuation are not counted.
 fn says_not_helpful(text: &str, phrases: &[String], max_chars: usize) -> bool {
     let bare: String = text
@@ -229,6 +244,13 @@ mod tests {
         assert!(says_not_helpful(" 没用！！", &phrases(), 30));
         assert!(says_not_helpful("还是不能解决，怎么办？", &phrases(), 30));
         assert!(!says_not_helpful("谢谢，很有帮助", &phrases(), 30));
+    }
+
+    #[test]
+    fn a_long_answer_is_cut_to_the_room_left() {
+        assert_eq!(cut_to("一二三", 3), "一二三");
+        assert_eq!(cut_to("一二三四五六", 5), "一二三……");
+        assert_eq!(cut_to("一二三四五六", 5).chars().count(), 5);
     }
 
     #[test]

@@ -256,6 +256,18 @@ fn a_wechat_consultation_is_answered_from_the_knowledge_base_and_no_unit_is_told
         "{failed}"
     );
 
+    // Counted once, retries not.
+    let metrics = client()
+        .get(daemon.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("gateway_knowledge_outcomes_total{outcome=\"answered\"} 1"),
+        "{metrics}"
+    );
+
     // The citizen's text is not in the log.
     assert!(
         !daemon.logs().contains("灵活就业人员怎么缴纳"),

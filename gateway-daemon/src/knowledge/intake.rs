@@ -95,6 +95,12 @@ pub async fn consult_knowledge(
         tracing::error!(%error, case = %stored.case_number, "could not store the knowledge record; routing as usual");
         return None;
     }
+    let outcome = match (&record.direct_answer, &record.route_reason) {
+        (Some(_), _) => "answered",
+        (None, Some(reason)) => reason.as_str(),
+        (None, None) => "routed",
+    };
+    state.metrics.knowledge.with_label_values(&[outcome]).inc();
     tracing::debug!(
         case = %stored.case_number,
         answered = record.direct_answer.is_some(),
@@ -157,6 +163,11 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
         {
             Ok(case) => {
                 record.not_helpful_at = Some(Utc::now());
+                state
+                    .metrics
+                    .knowledge
+                    .with_label_values(&["not_helpful"])
+                    .inc();
                 mark_not_helpful(state, &record).await;
                 tracing::info!(case = %number, "a direct answer did not help; the case went to its unit");
                 case

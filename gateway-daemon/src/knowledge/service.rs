@@ -280,6 +280,58 @@ fn files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>, KbError> {
 mod tests {
     use super::*;
 
+    const ENTRIES: &str = "## 社保卡丢了怎么补办
+
+- id: hrss-card
+- owner: human-resources-social-security
+- valid_from: 2026-01-01
+- review_by: 2026-06-30
+
+带身份证到县社保中心补办。
+";
+
+    async fn service(dir: &Path) -> KnowledgeService {
+        let files = dir.join("files");
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("human-resources-social-security.md"), ENTRIES).unwrap();
+        let config = KnowledgeConfig {
+            import: vec![files],
+            ..toml::from_str("").unwrap()
+        };
+        KnowledgeService::open(config, dir, BTreeSet::from(["twilio".to_string()]))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_wechat_and_reply_carrying_sms_accounts_get_direct_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = service(dir.path()).await;
+        let appeal = |channel, id: &str| Appeal::builder(channel, id, "社保卡丢了怎么补办").build();
+        assert!(service.replies_on(&appeal(Channel::Wechat, "1")));
+        assert!(service.replies_on(&appeal(Channel::Sms, "twilio:SM1")));
+        assert!(!service.replies_on(&appeal(Channel::Sms, "aliyun:1:13800000000")));
+        assert!(!service.replies_on(&appeal(Channel::Phone, "call-1")));
+        assert!(!service.replies_on(&appeal(Channel::WebForm, "form-1")));
+    }
+
+    #[tokio::test]
+    async fn stale_counts_per_unit_follow_the_review_date_and_a_second_start_imports_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = service(dir.path()).await;
+        let unit = UnitId::new("human-resources-social-security");
+        let before = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let after = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        assert!(service.stale_counts(before).is_empty());
+        assert_eq!(service.stale_counts(after).get(&unit), Some(&1));
+        let changes = service.read(|kb| kb.changes().len()).await.unwrap();
+        assert_eq!(changes, 1);
+        drop(service);
+
+        let again = self::service(dir.path()).await;
+        assert_eq!(again.read(|kb| kb.changes().len()).await.unwrap(), 1);
+    }
+
     #[test]
     fn a_folder_gives_its_markdown_and_csv_files_in_name_order() {
         let dir = tempfile::tempdir().unwrap();

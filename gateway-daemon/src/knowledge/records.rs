@@ -120,3 +120,34 @@ pub fn stage(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_core::Citizen;
+
+    fn appeal(channel: Channel, citizen: Citizen) -> Appeal {
+        Appeal::builder(channel, "m-1", "没有帮助")
+            .citizen(citizen)
+            .build()
+    }
+
+    #[test]
+    fn a_citizen_is_known_by_openid_on_wechat_and_by_phone_on_sms() {
+        let citizen = Citizen {
+            phone: Some("13800000001".into()),
+            wechat_openid: Some("oOpenId".into()),
+            ..Citizen::default()
+        };
+        assert_eq!(
+            citizen_key(&appeal(Channel::Wechat, citizen.clone())).as_deref(),
+            Some("wechat:oOpenId")
+        );
+        assert_eq!(
+            citizen_key(&appeal(Channel::Sms, citizen.clone())).as_deref(),
+            Some("sms:13800000001")
+        );
+        assert_eq!(citizen_key(&appeal(Channel::Phone, citizen)), None);
+        assert_eq!(citizen_key(&appeal(Channel::Sms, Citizen::default())), None);
+    }
+}

@@ -14,7 +14,8 @@
 //! - [`run`]: start-up, serving and graceful shutdown.
 //!
 //! Later route groups (case dispatch to handling units, the email loop, follow-ups) add a
-//! module beside these and a line in [`router`].
+//! module beside these and a line in [`router`]; the case routes come from
+//! [`crate::cases`], the knowledge base's from [`crate::knowledge`].
 
 pub mod api;
 pub mod channels;

@@ -294,6 +294,17 @@ fn a_did_not_help_reply_turns_the_answer_into_a_dispatched_case() {
     let (_, case) = get(daemon, &format!("/api/v1/cases/{number}"), SUPERVISOR);
     assert_eq!(case["state"], "resolved", "{case}");
 
+    // An emergency from the same citizen is an emergency, whatever it starts with.
+    let emergency = wechat(
+        daemon,
+        "oCitizenKb0002",
+        26120400000014,
+        "没有帮助，楼道里着火了烟很大",
+    );
+    assert_ne!(case_number_in(&emergency), number, "{emergency}");
+    let (_, case) = get(daemon, &format!("/api/v1/cases/{number}"), SUPERVISOR);
+    assert_eq!(case["state"], "resolved", "{case}");
+
     // The same citizen's reply sends the case to the routed lead unit with a fresh deadline.
     let turned = wechat(daemon, "oCitizenKb0002", 26120400000013, "没有帮助！");
     assert!(turned.contains("已转为工单"), "{turned}");

@@ -9,6 +9,7 @@ use gateway_core::calendar::day_of;
 use gateway_core::case::{Action, Actor};
 use gateway_core::store::{IntakeOutcome as StoredOutcome, WriteBatch};
 use gateway_core::{Appeal, RoutingDecision, mask};
+use routing_rules::RouteInput;
 
 use super::records::{self, CandidateRecord, DirectAnswerRecord, KnowledgeRecord};
 use crate::dispatch::template::render;
@@ -121,6 +122,12 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
     let config = &service.config().not_helpful;
     let key = records::citizen_key(appeal)?;
     if !says_not_helpful(&appeal.body, &config.phrases, config.max_chars) {
+        return None;
+    }
+
+    // An emergency never waits behind a reply: it takes the usual path to its hand-off.
+    let route = state.rules.current().route(&RouteInput::from(appeal));
+    if route.emergency.is_some() {
         return None;
     }
 

@@ -160,6 +160,32 @@ fn case_number_in(reply: &str) -> String {
         .collect()
 }
 
+/// Posts a Twilio SMS from `from` and returns the TwiML answer. Signed with the adapter's own
+/// function: the signature itself is checked against Twilio's package in `channels.rs`.
+fn twilio_sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
+    let url = daemon.url("/channels/sms/twilio");
+    let params = vec![
+        ("MessageSid".to_string(), sid.to_string()),
+        (
+            "AccountSid".to_string(),
+            "AC0123456789abcdef0123456789abcdef".to_string(),
+        ),
+        ("From".to_string(), from.to_string()),
+        ("To".to_string(), "+15005550006".to_string()),
+        ("Body".to_string(), body.to_string()),
+        ("NumMedia".to_string(), "0".to_string()),
+    ];
+    let signature = channel_adapters::sms::twilio_signature(creds::TWILIO_TOKEN, &url, &params);
+    let response = client()
+        .post(&url)
+        .header("x-twilio-signature", signature)
+        .form(&params)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().unwrap()
+}
+
 fn get(daemon: &Daemon, path: &str, token: &str) -> (u16, Value) {
     let response = client()
         .get(daemon.url(path))
@@ -334,6 +360,48 @@ fn a_did_not_help_reply_turns_the_answer_into_a_dispatched_case() {
     assert_eq!(case_number_in(&retry), number);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(setup.hrss.accepted().len(), 1);
+}
+
+#[test]
+fn an_sms_consultation_is_answered_in_the_twiml_and_the_same_phone_can_say_it_did_not_help() {
+    let setup = start();
+    let daemon = &setup.daemon;
+    let twiml = twilio_sms(
+        daemon,
+        "SM00000000000000000000000000kb0001",
+        "+8613800000077",
+        "请问灵活就业人员怎么缴纳养老保险",
+    );
+    assert!(twiml.contains("参保登记"), "{twiml}");
+    assert!(!twiml.contains("已受理"), "{twiml}");
+    let number = case_number_in(&twiml);
+    let (_, case) = get(daemon, &format!("/api/v1/cases/{number}"), SUPERVISOR);
+    assert_eq!(case["state"], "resolved", "{case}");
+
+    // A "did not help" from another phone is not this citizen's.
+    let other = twilio_sms(
+        daemon,
+        "SM00000000000000000000000000kb0002",
+        "+8613800000078",
+        "没用",
+    );
+    assert!(!other.contains("已转为工单"), "{other}");
+
+    let turned = twilio_sms(
+        daemon,
+        "SM00000000000000000000000000kb0003",
+        "+8613800000077",
+        "没用",
+    );
+    assert!(turned.contains("已转为工单"), "{turned}");
+    assert_eq!(case_number_in(&turned), number);
+    let (_, case) = get(daemon, &format!("/api/v1/cases/{number}"), SUPERVISOR);
+    assert_eq!(case["state"], "dispatched", "{case}");
+    assert!(
+        eventually(Duration::from_secs(15), || setup.hrss.accepted().len() == 1),
+        "the lead unit got no notice: {} requests",
+        setup.hrss.requests()
+    );
 }
 
 #[test]

@@ -768,3 +768,138 @@ fn a_late_resolution_is_not_on_time() {
     .unwrap();
     assert_eq!(case.resolved_on_time(), Some(false));
 }
+
+#[test]
+fn a_direct_answer_resolves_at_intake_without_any_notice() {
+    let f = Fixture::new();
+    let opening = CaseOpening {
+        case_number: CaseNumber::parse("2509300043").unwrap(),
+        appeal_id: AppealId::from_string("01K6DJ2Z000000000000000001"),
+        kind: Kind::Consultation,
+        urgent: false,
+        lead_unit: unit("human-resources-social-security"),
+        assisting_units: vec![],
+        received_at: at("2025-09-30T10:00:00+08:00"),
+    };
+    let case = Case::open_answered(opening, "m4-1", &f.calendar, &f.policy).unwrap();
+    assert_eq!(case.state(), CaseState::Resolved);
+    assert_eq!(case.knowledge_answer(), Some("m4-1"));
+    assert_eq!(case.history().len(), 2);
+    assert_eq!(
+        case.history()[1].action,
+        Action::AnswerFromKnowledge {
+            entry_id: "m4-1".to_string()
+        }
+    );
+    assert_eq!(case.history()[1].actor, Actor::System);
+    // Not a unit's resolution: it does not count for the on-time rate.
+    assert_eq!(case.resolved_on_time(), None);
+}
+
+#[test]
+fn only_a_case_just_opened_can_be_answered_from_the_knowledge_base() {
+    let f = Fixture::new();
+    let answer = || Action::AnswerFromKnowledge {
+        entry_id: "m4-1".to_string(),
+    };
+    let mut case = f.open(Kind::Consultation, &[], "2025-09-30T10:00:00+08:00");
+    f.apply(
+        &mut case,
+        "2025-09-30T11:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
+    let refused = f
+        .apply(
+            &mut case,
+            "2025-09-30T11:05:00+08:00",
+            Actor::System,
+            answer(),
+        )
+        .unwrap_err();
+    assert!(matches!(refused, CaseError::NotAllowed { .. }), "{refused}");
+
+    // A unit cannot claim the platform's answer.
+    let mut fresh = f.open(Kind::Consultation, &[], "2025-09-30T10:00:00+08:00");
+    let refused = f
+        .apply(&mut fresh, "2025-09-30T10:00:00+08:00", lead(), answer())
+        .unwrap_err();
+    assert!(matches!(refused, CaseError::WrongRole { .. }), "{refused}");
+}
+
+#[test]
+fn an_answer_that_did_not_help_goes_to_the_lead_unit_with_a_fresh_deadline() {
+    let f = Fixture::new();
+    let opening = CaseOpening {
+        case_number: CaseNumber::parse("2509300044").unwrap(),
+        appeal_id: AppealId::from_string("01K6DJ2Z000000000000000002"),
+        kind: Kind::Consultation,
+        urgent: false,
+        lead_unit: unit("market-supervision"),
+        assisting_units: vec![],
+        received_at: at("2025-09-30T10:00:00+08:00"),
+    };
+    let mut case = Case::open_answered(opening, "m4-1", &f.calendar, &f.policy).unwrap();
+    let before = case.deadline().due_at;
+    let effects = f
+        .apply(
+            &mut case,
+            "2025-10-09T09:00:00+08:00",
+            Actor::System,
+            Action::DispatchAfterAnswer {
+                reason: reason("市民回复没有帮助"),
+            },
+        )
+        .unwrap();
+    assert_eq!(case.state(), CaseState::Dispatched);
+    assert_eq!(case.knowledge_answer(), None);
+    assert!(case.deadline().due_at > before);
+    assert!(effects.contains(&Effect::Notify {
+        recipient: Recipient::Unit(unit("market-supervision")),
+        notice: Notice::NewCase {
+            deadline: case.deadline().due_at
+        },
+    }));
+    assert!(effects.contains(&Effect::DeadlineMoved {
+        from: before,
+        to: case.deadline().due_at
+    }));
+
+    // Only once, and never for a case a unit resolved.
+    let again = f.apply(
+        &mut case,
+        "2025-10-09T09:01:00+08:00",
+        Actor::System,
+        Action::DispatchAfterAnswer {
+            reason: reason("市民回复没有帮助"),
+        },
+    );
+    assert!(matches!(again, Err(CaseError::NotAllowed { .. })));
+    f.apply(
+        &mut case,
+        "2025-10-09T10:00:00+08:00",
+        lead(),
+        Action::Acknowledge,
+    )
+    .unwrap();
+    f.apply(
+        &mut case,
+        "2025-10-09T11:00:00+08:00",
+        lead(),
+        Action::Resolve {
+            result: reason("已电话答复"),
+            citizen_informed_by: ReplyMethod::Phone,
+        },
+    )
+    .unwrap();
+    let after_unit = f.apply(
+        &mut case,
+        "2025-10-09T12:00:00+08:00",
+        Actor::System,
+        Action::DispatchAfterAnswer {
+            reason: reason("市民回复没有帮助"),
+        },
+    );
+    assert!(matches!(after_unit, Err(CaseError::NotAllowed { .. })));
+}

@@ -78,6 +78,10 @@ fn action() -> impl Strategy<Value = Action> {
             lead_unit: unit(0),
             assisting_units: vec![]
         }),
+        Just(Action::AnswerFromKnowledge {
+            entry_id: "m4-1".to_string()
+        }),
+        text().prop_map(|reason| Action::DispatchAfterAnswer { reason }),
     ]
 }
 
@@ -138,6 +142,9 @@ fn allowed_from(action: &Action) -> &'static [CaseState] {
         ],
         Action::Reopen { .. } | Action::ReopenOnDissatisfaction => &[Resolved, Closed],
         Action::SendToCoordination { .. } => &[Returned],
+        // Only right after the opening, and undone only from the answer.
+        Action::AnswerFromKnowledge { .. } => &[Dispatched],
+        Action::DispatchAfterAnswer { .. } => &[Resolved],
         // With the clock paused while waiting on the citizen (the default), no step is due.
         Action::RecordSupervision { .. } => &[Dispatched, Acknowledged, Extended, Reopened],
     }
@@ -161,6 +168,8 @@ fn allowed_to(action: &Action, before: CaseState) -> Vec<CaseState> {
         Action::Close { .. } => vec![Closed],
         Action::Reopen { .. } | Action::ReopenOnDissatisfaction => vec![Reopened],
         Action::SendToCoordination { .. } => vec![Coordination],
+        Action::AnswerFromKnowledge { .. } => vec![Resolved],
+        Action::DispatchAfterAnswer { .. } => vec![Dispatched],
         Action::Open { .. } => vec![],
     }
 }

@@ -96,6 +96,10 @@ pub struct GatewayConfig {
     /// Follow-up (回访): surveys after a case is resolved; needs `[cases]`. Off when absent.
     #[serde(default)]
     pub follow_up: Option<crate::followup::FollowUpSection>,
+    /// The knowledge base: direct answers to consultations, candidates for routed cases,
+    /// the units' entries API; off when absent.
+    #[serde(default)]
+    pub knowledge: Option<crate::knowledge::KnowledgeConfig>,
 }
 
 fn default_listen() -> String {
@@ -411,6 +415,9 @@ impl GatewayConfig {
         {
             config.rules.entry = Some(folder.join(entry));
         }
+        if let Some(knowledge) = &mut config.knowledge {
+            knowledge.resolve_paths(folder);
+        }
         Ok(config)
     }
 
@@ -480,6 +487,11 @@ impl GatewayConfig {
                 "it must be at least 1".to_string(),
             ));
         }
+        if let Some(knowledge) = &self.knowledge {
+            knowledge
+                .check()
+                .map_err(|(field, reason)| invalid(&field, reason))?;
+        }
         if self.status.lookups_per_minute == 0 {
             return Err(invalid(
                 "status.lookups_per_minute",
@@ -526,6 +538,9 @@ mod tests {
         let wechat = config.channels.wechat.unwrap();
         assert!(wechat.accounts.contains_key("wencheng"));
         assert!(config.rules.entry.unwrap().ends_with("routing.toml"));
+        let knowledge = config.knowledge.expect("the example has a knowledge base");
+        assert!(knowledge.import[0].ends_with("knowledge"));
+        assert!(knowledge.import[0].is_dir(), "{:?}", knowledge.import[0]);
     }
 
     #[test]

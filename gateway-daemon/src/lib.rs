@@ -3,7 +3,8 @@
 //! The `gateway` binary is a thin shell over this library: [`cli`] holds each subcommand,
 //! [`defaults`] the example county embedded so that every command runs with nothing else
 //! installed. [`server`] is the intake server behind `gateway serve`, configured by
-//! [`config`], logging through [`logging`].
+//! [`config`], logging through [`logging`]. [`knowledge`] wires the knowledge base into
+//! intake and serves its API.
 
 pub mod cases;
 pub mod cli;
@@ -12,5 +13,6 @@ pub mod defaults;
 pub mod dispatch;
 pub mod email;
 pub mod followup;
+pub mod knowledge;
 pub mod logging;
 pub mod server;

@@ -111,6 +111,19 @@ pub enum Action {
         /// The step's id in the supervision plan.
         step: String,
     },
+    /// System: the platform answered a consultation itself from the knowledge base
+    /// (知识库直答) at intake, so the case is resolved without going to any unit. Only a case
+    /// just opened, with nothing else in its history, can be answered so.
+    AnswerFromKnowledge {
+        /// The knowledge base entry whose answer the citizen was given.
+        entry_id: String,
+    },
+    /// System: the citizen said the knowledge base's answer did not help; the case goes to
+    /// its lead unit as a new case with a fresh deadline.
+    DispatchAfterAnswer {
+        /// Why, for the history.
+        reason: String,
+    },
 }
 
 impl Action {
@@ -133,6 +146,8 @@ impl Action {
             Action::ReopenOnDissatisfaction => "reopen_on_dissatisfaction",
             Action::SendToCoordination { .. } => "send_to_coordination",
             Action::RecordSupervision { .. } => "record_supervision",
+            Action::AnswerFromKnowledge { .. } => "answer_from_knowledge",
+            Action::DispatchAfterAnswer { .. } => "dispatch_after_answer",
         }
     }
 
@@ -155,7 +170,9 @@ impl Action {
             Action::Open { .. }
             | Action::ReopenOnDissatisfaction
             | Action::SendToCoordination { .. }
-            | Action::RecordSupervision { .. } => Role::System,
+            | Action::RecordSupervision { .. }
+            | Action::AnswerFromKnowledge { .. }
+            | Action::DispatchAfterAnswer { .. } => Role::System,
         }
     }
 
@@ -169,7 +186,8 @@ impl Action {
             | Action::RefuseExtension { reason }
             | Action::Close { reason }
             | Action::Reopen { reason }
-            | Action::SendToCoordination { reason } => Some(reason),
+            | Action::SendToCoordination { reason }
+            | Action::DispatchAfterAnswer { reason } => Some(reason),
             Action::Resolve { result, .. } => Some(result),
             Action::AddNote { text } => Some(text),
             _ => None,

@@ -142,6 +142,45 @@ impl Case {
         Ok((case, effects))
     }
 
+    /// Opens a case that the platform answers at once from the knowledge base: the opening
+    /// and [`Action::AnswerFromKnowledge`] are both recorded at receipt, and no unit is told
+    /// (the opening's dispatch notices are not returned). The case is resolved.
+    pub fn open_answered(
+        opening: CaseOpening,
+        entry_id: impl Into<String>,
+        calendar: &WorkingCalendar,
+        policy: &CasePolicy,
+    ) -> Result<Case, CaseError> {
+        let at = opening.received_at;
+        let (mut case, _dispatch_notices) = Case::open(opening, Actor::System, calendar, policy)?;
+        let answer = Command::new(
+            at,
+            Actor::System,
+            Action::AnswerFromKnowledge {
+                entry_id: entry_id.into(),
+            },
+        );
+        case.apply(answer, calendar, policy)?;
+        Ok(case)
+    }
+
+    /// The knowledge base entry the case was answered with, while that answer stands: set by
+    /// [`Action::AnswerFromKnowledge`], cleared by [`Action::DispatchAfterAnswer`].
+    pub fn knowledge_answer(&self) -> Option<&str> {
+        match self
+            .history
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.action {
+                Action::AnswerFromKnowledge { entry_id } => Some(Some(entry_id.as_str())),
+                Action::DispatchAfterAnswer { .. } => Some(None),
+                _ => None,
+            }) {
+            Some(answer) if self.state == CaseState::Resolved => answer,
+            _ => None,
+        }
+    }
+
     /// The case number.
     pub fn case_number(&self) -> &CaseNumber {
         &self.case_number
@@ -580,6 +619,49 @@ impl Case {
                 Ok(vec![Effect::SendToCoordination {
                     returned_by: self.returned_by.clone(),
                 }])
+            }
+
+            Action::AnswerFromKnowledge { entry_id } => {
+                // Only the opening may come before: an answer given at intake.
+                self.expect_state(action, &[CaseState::Dispatched])?;
+                if self.history.len() != 1 || entry_id.trim().is_empty() {
+                    return Err(self.not_allowed(action));
+                }
+                self.state = CaseState::Resolved;
+                Ok(Vec::new())
+            }
+
+            Action::DispatchAfterAnswer { .. } => {
+                self.expect_state(action, &[CaseState::Resolved])?;
+                if self.knowledge_answer().is_none() {
+                    return Err(self.not_allowed(action));
+                }
+
+                // The lead unit gets a whole period from now, never less than the case had.
+                let from = self.deadline.due_at;
+                let fresh = policy
+                    .deadlines
+                    .deadline(
+                        calendar,
+                        self.kind,
+                        Complexity::of(&self.assisting_units),
+                        self.urgent,
+                        at,
+                    )
+                    .map_err(calendar_error)?;
+                if fresh.due_at > from {
+                    self.deadline = fresh;
+                }
+                self.state = CaseState::Dispatched;
+                let mut effects = Vec::new();
+                if self.deadline.due_at != from {
+                    effects.push(Effect::DeadlineMoved {
+                        from,
+                        to: self.deadline.due_at,
+                    });
+                }
+                effects.extend(self.dispatch_notices());
+                Ok(effects)
             }
 
             Action::RecordSupervision { step } => {

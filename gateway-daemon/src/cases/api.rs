@@ -173,7 +173,32 @@ fn view(service: &CaseService, case: &Case, owner: &TokenOwner) -> Result<Value,
             },
         })
     });
+    let knowledge = service.knowledge_of(case.case_number())?;
     if let Value::Object(map) = &mut value {
+        map.insert(
+            "knowledge_candidates".to_string(),
+            json!(
+                knowledge
+                    .as_ref()
+                    .map(|k| &k.candidates)
+                    .cloned()
+                    .unwrap_or_default()
+            ),
+        );
+        map.insert(
+            "knowledge_answer".to_string(),
+            json!(
+                knowledge
+                    .as_ref()
+                    .and_then(|k| k.direct_answer.as_ref())
+                    .map(|a| json!({
+                        "entry_id": a.entry_id,
+                        "question": a.question,
+                        "owner": a.owner,
+                        "score": a.score,
+                    }))
+            ),
+        );
         map.insert("role".to_string(), json!(role));
         map.insert("state_chinese".to_string(), json!(case.state().chinese()));
         map.insert("appeal".to_string(), json!(appeal));

@@ -91,7 +91,7 @@ fn role_chinese(role: DeliveryRole) -> &'static str {
 }
 
 /// A deadline in Beijing time; a midnight deadline reads as 24:00 of the day before.
-fn beijing(at: DateTime<Utc>) -> String {
+pub(crate) fn beijing(at: DateTime<Utc>) -> String {
     let local = to_shanghai(at);
     if local.time() == chrono::NaiveTime::MIN {
         let day = day_of(at - chrono::Duration::seconds(1));
@@ -206,26 +206,60 @@ impl CaseService {
             assisting_units: decision.assisting_units.clone(),
             received_at: record.appeal.received_at,
         };
+        let mut work = Work::default();
+        work.actions.push("open");
+        let now = self.clock.now();
+        work.history.push(HistoryEntry {
+            at: now,
+            actor: "gateway".to_string(),
+            action: "case_opened".to_string(),
+            note: Some(format!("主办单位 {}", decision.lead_unit)),
+        });
+
+        // A consultation the knowledge base answered at intake opens resolved, telling no unit.
+        // Limitation: such a case stays resolved: no follow-up survey is sent for it and
+        // nothing closes it once the "did not help" window has passed.
+        let knowledge = crate::knowledge::records::load(&self.store, &record.case_number)?;
+        if let Some(answer) = knowledge.and_then(|k| k.direct_answer) {
+            let case = Case::open_answered(
+                opening,
+                answer.entry_id.clone(),
+                &self.calendar,
+                &self.settings.policy,
+            )?;
+            work.actions.push("answer_from_knowledge");
+            work.history.push(HistoryEntry {
+                at: now,
+                actor: "gateway".to_string(),
+                action: "case_answer_from_knowledge".to_string(),
+                note: Some(format!(
+                    "知识库直接答复：条目 {}（{}），匹配度 {:.2}",
+                    answer.entry_id, answer.owner, answer.score
+                )),
+            });
+            self.commit(None, &case, &record, work).await?;
+            return Ok(case);
+        }
+
         let (mut case, effects) = Case::open(
             opening,
             Actor::System,
             &self.calendar,
             &self.settings.policy,
         )?;
-        let mut work = Work::default();
-        work.actions.push("open");
-        work.history.push(HistoryEntry {
-            at: self.clock.now(),
-            actor: "gateway".to_string(),
-            action: "case_opened".to_string(),
-            note: Some(format!("主办单位 {}", case.lead_unit())),
-        });
-        let now = self.clock.now();
         for effect in effects {
             self.carry_out(&mut case, &record, effect, now, &mut work)?;
         }
         self.commit(None, &case, &record, work).await?;
         Ok(case)
+    }
+
+    /// What the knowledge base did for a case (its direct answer or its candidates).
+    pub fn knowledge_of(
+        &self,
+        case_number: &CaseNumber,
+    ) -> Result<Option<crate::knowledge::KnowledgeRecord>, CasesError> {
+        Ok(crate::knowledge::records::load(&self.store, case_number)?)
     }
 
     /// Opens the case of every stored appeal that has none: those taken in while the
@@ -495,6 +529,15 @@ impl CaseService {
             }),
         };
 
+        // The knowledge base's best entries help the units that handle the case.
+        let candidates = match role {
+            DeliveryRole::Lead | DeliveryRole::Assisting => self
+                .knowledge_of(case.case_number())?
+                .map(|k| k.candidates)
+                .unwrap_or_default(),
+            DeliveryRole::Former | DeliveryRole::Supervisor => Vec::new(),
+        };
+
         let targets = self.settings.targets.targets(recipient);
         let mut deliveries = Vec::new();
         let one = |target: Option<TargetRef>| -> Result<Delivery, CasesError> {
@@ -514,6 +557,7 @@ impl CaseService {
                     "deadline": case.deadline().due_at,
                 },
                 "appeal": appeal_json,
+                "knowledge_candidates": candidates,
                 "sent_for": at,
             });
             let body = serde_json::to_string(&body).map_err(|e| {

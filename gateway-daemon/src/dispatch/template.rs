@@ -126,6 +126,31 @@ impl TemplateConfig {
     }
 }
 
+/// Refuses a template (named `field` in the config) that is empty, leaves a brace open or
+/// uses a placeholder outside `allowed`.
+pub(crate) fn check_template(field: &str, text: &str, allowed: &[&str]) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("{field} is empty; write the text to send"));
+    }
+    for piece in pieces(text) {
+        match piece {
+            Piece::Placeholder(key) if !allowed.contains(&key) => {
+                return Err(format!(
+                    "{field} uses the unknown placeholder {{{key}}}; use one of {}",
+                    allowed.join(", ")
+                ));
+            }
+            Piece::Unclosed => {
+                return Err(format!(
+                    "{field} has a `{{` without its `}}`; close the placeholder"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Fills a template with the values given; a placeholder without a value becomes empty.
 pub fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
     let mut out = String::with_capacity(template.len() + 64);

@@ -14,6 +14,7 @@ use tracing::Instrument as _;
 use super::emergency::service_of;
 use super::error::ApiError;
 use super::state::AppState;
+use crate::knowledge::intake as knowledge;
 
 /// Routes the appeal with the rules in force and stores it with its decision. Returns only
 /// once the appeal is durable. A retry of the same channel message gets the first intake's
@@ -26,6 +27,11 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
     );
     async move {
         let channel = appeal.channel;
+
+        // A citizen's "没有帮助" to a direct answer sends that case to its unit instead.
+        if let Some(outcome) = knowledge::answer_not_helpful(state, &appeal).await {
+            return Ok(outcome);
+        }
 
         let decision = {
             let _route = tracing::info_span!("route").entered();
@@ -78,6 +84,11 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             .with_label_values(&["intake"])
             .observe(started.elapsed().as_secs_f64());
         let outcome = stored?;
+
+        // The knowledge base answers a consultation itself or attaches its best entries.
+        let knowledge_reply =
+            knowledge::consult_knowledge(state, &appeal, &decision, &outcome).await;
+
         if let Some(cases) = &state.cases
             && !outcome.duplicate
             && let Err(error) = cases.open_case(&outcome.appeal_id).await
@@ -129,7 +140,7 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             appeal_id: outcome.appeal_id,
             case_number: outcome.case_number.to_string(),
             emergency,
-            reply: None,
+            reply: knowledge_reply,
         })
     }
     .instrument(span)

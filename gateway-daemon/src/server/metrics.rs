@@ -32,6 +32,9 @@ pub struct Metrics {
     pub refused: IntCounterVec,
     /// How long a durable store commit took, by operation.
     pub store_commit_seconds: HistogramVec,
+    /// What the knowledge base did for an appeal (`answered`, a routing reason such as
+    /// `below_threshold`, or `not_helpful` for an answer sent on to its unit).
+    pub knowledge: IntCounterVec,
 }
 
 impl Metrics {
@@ -59,6 +62,11 @@ impl Metrics {
             "Requests answered with an error.",
             &["route", "status"],
         );
+        let knowledge = counter(
+            "knowledge_outcomes_total",
+            "What the knowledge base did for an appeal.",
+            &["outcome"],
+        );
         let store_commit_seconds = HistogramVec::new(
             HistogramOpts::new("store_commit_seconds", "Durable store commit latency.").buckets(
                 vec![
@@ -78,6 +86,7 @@ impl Metrics {
             reloads,
             refused,
             store_commit_seconds,
+            knowledge,
         }
     }
 

@@ -14,7 +14,8 @@
 //! - [`run`]: start-up, serving and graceful shutdown.
 //!
 //! Later route groups (case dispatch to handling units, the email loop, follow-ups) add a
-//! module beside these and a line in [`router`].
+//! module beside these and a line in [`router`]; the case routes come from
+//! [`crate::cases`], the knowledge base's from [`crate::knowledge`].
 
 pub mod api;
 pub mod channels;
@@ -53,6 +54,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             Arc::clone(cases),
             Arc::clone(follow_ups),
         ));
+    }
+    if state.knowledge.is_some() {
+        app = app.merge(crate::knowledge::api::routes());
     }
     app.layer(DefaultBodyLimit::max(max_body_bytes))
         // The last guard: a handler must not panic on input, but if one does, the client

@@ -60,6 +60,9 @@ pub enum ServeError {
     /// The HTTP client for emergencies could not be built.
     #[error("could not build the emergency hand-off client: {0}")]
     Client(String),
+    /// The knowledge base could not be opened or its files imported.
+    #[error("the knowledge base could not be opened: {0}")]
+    Knowledge(String),
     /// The server failed while running.
     #[error("the server stopped: {0}")]
     Serve(String),
@@ -191,11 +194,37 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
         ))),
         _ => None,
     };
+
+    // The knowledge base answers only where the channel's own reply reaches the citizen.
+    let knowledge = match &config.knowledge {
+        None => None,
+        Some(section) => {
+            let reply_accounts = config
+                .channels
+                .sms
+                .iter()
+                .flat_map(|sms| &sms.accounts)
+                .filter(|(_, account)| {
+                    matches!(account, channel_adapters::sms::SmsAccountConfig::Twilio(_))
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            let service = crate::knowledge::KnowledgeService::open(
+                section.clone(),
+                &config.data_dir,
+                reply_accounts,
+            )
+            .await
+            .map_err(|e| ServeError::Knowledge(e.to_string()))?;
+            Some(Arc::new(service))
+        }
+    };
     Ok(Arc::new(AppState {
         store,
         rules,
         cases,
         follow_ups,
+        knowledge,
         channels,
         tokens: Tokens::new(&config.api.tokens, std::env::var(ADMIN_TOKEN_ENV).ok()),
         metrics,

@@ -42,6 +42,8 @@ pub struct AppState {
     pub cases: Option<Arc<crate::cases::CaseService>>,
     /// Follow-up, when `[follow_up]` is configured beside `[cases]`.
     pub follow_ups: Option<Arc<crate::followup::FollowUps>>,
+    /// The knowledge base, when `[knowledge]` is configured.
+    pub knowledge: Option<Arc<crate::knowledge::KnowledgeService>>,
     /// The channel adapters.
     pub channels: Channels,
     /// The API tokens.

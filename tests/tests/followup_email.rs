@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gateway-under-test");
 const MARKET: &str = "test-unit-market-0123456789";
+const HRSS: &str = "test-unit-hrss-0123456789";
 const SUPERVISOR: &str = "test-supervisor-0123456789";
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -120,82 +121,194 @@ impl Imap {
     }
 }
 
+/// A daemon reading its own new IMAP folder, sending over the SMTP server, with the market
+/// and social-security units' webhooks on loopback.
+struct Mailroom {
+    servers: Servers,
+    imap: Imap,
+    folder: String,
+    tag: String,
+    market: Receiver,
+    hrss: Receiver,
+    daemon: Daemon,
+    _sandbox: Sandbox,
+}
+
+impl Mailroom {
+    /// Starts it, or `None` when the mail servers are not configured (and not required).
+    fn start(extra: &str) -> Option<Mailroom> {
+        let servers = servers()?;
+        let (market, hrss) = (Receiver::start(0), Receiver::start(0));
+        let tag = format!(
+            "fu{}x{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let folder = format!("FollowUp{tag}");
+        let user = std::env::var("GATEWAY_TEST_IMAP_USER").unwrap_or_else(|_| "hotline".into());
+        let password =
+            std::env::var("GATEWAY_TEST_IMAP_PASSWORD").unwrap_or_else(|_| "hotline-test".into());
+        let mut imap = Imap::login(&servers.imap, &user, &password);
+        imap.command(&format!("CREATE {folder}"));
+
+        let (imap_host, imap_port) = host_port(&servers.imap);
+        let (smtp_host, smtp_port) = host_port(&servers.smtp);
+        let unit = |id: &str, name: &str, token: &str, url: &str| {
+            format!(
+                "[cases.units.{id}]\nname = \"{name}\"\ntoken = \"{token}\"\n\
+                 [[cases.units.{id}.targets]]\ntype = \"webhook\"\nurl = \"{url}\"\n\
+                 secret = \"test-webhook-secret-{id}-0123\"\n\n"
+            )
+        };
+        let sections = format!(
+            "[cases]\nsupervision_interval_seconds = 3600\n\n{}{}\
+             [[cases.supervisors]]\nstaff_id = \"D001\"\ntoken = \"{SUPERVISOR}\"\n\n\
+             [follow_up]\ntick_seconds = 1\n\n\
+             [channels.email.imap]\nhost = \"{imap_host}\"\nport = {imap_port}\nsecurity = \"plain\"\n\
+             username = \"{user}\"\npassword = \"{password}\"\nmailboxes = [\"{folder}\"]\n\
+             idle_seconds = 5\npoll_interval_seconds = 1\nbackoff_initial_seconds = 1\nbackoff_max_seconds = 2\n\n\
+             [channels.email.smtp]\nhost = \"{smtp_host}\"\nport = {smtp_port}\nsecurity = \"plain\"\n\n\
+             [channels.email.acknowledgement]\nfrom_address = \"xianzhang@wencheng.example.gov.cn\"\n\
+             message_id_domain = \"wencheng.example.gov.cn\"\n\n{extra}",
+            unit(
+                "market-supervision",
+                "县市场监督管理局",
+                MARKET,
+                &market.url
+            ),
+            unit(
+                "human-resources-social-security",
+                "县人力资源和社会保障局",
+                HRSS,
+                &hrss.url
+            ),
+        );
+        let sandbox = Sandbox::new();
+        let config = sandbox.config(&config_text("redb", None, &sections));
+        let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
+        Some(Mailroom {
+            servers,
+            imap,
+            folder,
+            tag,
+            market,
+            hrss,
+            daemon,
+            _sandbox: sandbox,
+        })
+    }
+
+    /// The citizen's address in this run.
+    fn citizen(&self) -> String {
+        format!("citizen-{}@example.com", self.tag)
+    }
+
+    /// A plain-text mail from the citizen into the hotline's folder; `headers` are added.
+    fn citizen_writes(&mut self, id: &str, subject: &str, headers: &str, text: &str) {
+        let message = format!(
+            "From: <{}>\nTo: <xianzhang@wencheng.example.gov.cn>\nSubject: {subject}\n\
+             Message-ID: <{id}-{}@example.com>\n{headers}Date: Fri, 04 Dec 2026 09:00:00 +0800\n\
+             MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\
+             Content-Transfer-Encoding: 8bit\n\n{text}\n",
+            self.citizen(),
+            self.tag
+        );
+        let folder = self.folder.clone();
+        self.imap.append(&folder, &message);
+    }
+
+    /// The case a unit's token lists first, once there is one.
+    fn first_case(&self, token: &str) -> String {
+        let mut number = String::new();
+        assert!(
+            eventually(WAIT, || {
+                let (_, listed) = api(&self.daemon, "GET", "/api/v1/cases", token, Value::Null);
+                match listed["cases"].as_array().and_then(|c| c.first()) {
+                    Some(case) => {
+                        number = case["case_number"].as_str().unwrap_or_default().to_string();
+                        true
+                    }
+                    None => false,
+                }
+            }),
+            "no case was opened: {}",
+            self.daemon.logs()
+        );
+        number
+    }
+
+    /// The messages to the citizen about a case, once there are `count` of them all sent.
+    fn messages_sent(&self, case_number: &str, count: usize) -> Vec<Value> {
+        let path = format!("/api/v1/cases/{case_number}/follow-up");
+        let mut messages = Vec::new();
+        assert!(
+            eventually(WAIT, || {
+                let (_, record) = api(&self.daemon, "GET", &path, SUPERVISOR, Value::Null);
+                messages = record["messages"].as_array().cloned().unwrap_or_default();
+                messages.len() == count && messages.iter().all(|m| m["state"] == "sent")
+            }),
+            "{count} messages were not sent: {messages:?} {}",
+            self.daemon.logs()
+        );
+        messages
+    }
+
+    /// Waits until the SMTP server has delivered the mail with this Message-ID to the
+    /// citizen's mailbox, and returns it.
+    fn delivered(&self, message_id: &str) -> String {
+        let new = self.servers.mail_dir.join("mail/citizen/Maildir/new");
+        let mut found = String::new();
+        assert!(
+            eventually(WAIT, || {
+                std::fs::read_dir(&new)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+                    .find(|text| text.contains(message_id))
+                    .map(|text| found = text)
+                    .is_some()
+            }),
+            "{message_id} did not arrive"
+        );
+        found
+    }
+
+    fn case_state(&self, case_number: &str) -> String {
+        let (_, case) = api(
+            &self.daemon,
+            "GET",
+            &format!("/api/v1/cases/{case_number}"),
+            SUPERVISOR,
+            Value::Null,
+        );
+        case["state"].as_str().unwrap_or_default().to_string()
+    }
+}
+
 #[test]
 fn a_reply_to_the_survey_email_rates_the_case() {
-    let Some(servers) = servers() else {
+    let Some(mut room) = Mailroom::start("") else {
         return;
     };
-    let market = Receiver::start(0);
-    let tag = format!(
-        "fu{}x{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
+    room.citizen_writes(
+        "appeal",
+        "超市卖过期食品",
+        "",
+        "玉壶镇的超市卖过期食品，要求退款商家不理。",
     );
-    let folder_name = format!("FollowUp{tag}");
-    let user = std::env::var("GATEWAY_TEST_IMAP_USER").unwrap_or_else(|_| "hotline".into());
-    let password =
-        std::env::var("GATEWAY_TEST_IMAP_PASSWORD").unwrap_or_else(|_| "hotline-test".into());
-    let mut imap = Imap::login(&servers.imap, &user, &password);
-    imap.command(&format!("CREATE {folder_name}"));
+    let case_number = room.first_case(MARKET);
+    assert!(eventually(WAIT, || room.market.accepted().len() == 1));
 
-    let (imap_host, imap_port) = host_port(&servers.imap);
-    let (smtp_host, smtp_port) = host_port(&servers.smtp);
-    let extra = format!(
-        "[cases]\nsupervision_interval_seconds = 3600\n\n\
-         [cases.units.market-supervision]\nname = \"县市场监督管理局\"\ntoken = \"{MARKET}\"\n\
-         [[cases.units.market-supervision.targets]]\ntype = \"webhook\"\nurl = \"{}\"\nsecret = \"test-webhook-secret-market-0123\"\n\n\
-         [[cases.supervisors]]\nstaff_id = \"D001\"\ntoken = \"{SUPERVISOR}\"\n\n\
-         [follow_up]\ntick_seconds = 1\n\n\
-         [channels.email.imap]\nhost = \"{imap_host}\"\nport = {imap_port}\nsecurity = \"plain\"\n\
-         username = \"{user}\"\npassword = \"{password}\"\nmailboxes = [\"{folder_name}\"]\n\
-         idle_seconds = 5\npoll_interval_seconds = 1\nbackoff_initial_seconds = 1\nbackoff_max_seconds = 2\n\n\
-         [channels.email.smtp]\nhost = \"{smtp_host}\"\nport = {smtp_port}\nsecurity = \"plain\"\n\n\
-         [channels.email.acknowledgement]\nfrom_address = \"xianzhang@wencheng.example.gov.cn\"\n\
-         message_id_domain = \"wencheng.example.gov.cn\"\n",
-        market.url
-    );
-    let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text("redb", None, &extra));
-    let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
-
-    // The citizen writes to the county mailbox.
-    let citizen = format!("citizen-{tag}@example.com");
-    imap.append(
-        &folder_name,
-        &format!(
-            "From: <{citizen}>\nTo: <xianzhang@wencheng.example.gov.cn>\nSubject: 超市卖过期食品\n\
-             Message-ID: <appeal-{tag}@example.com>\nDate: Fri, 04 Dec 2026 09:00:00 +0800\n\
-             MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n\
-             玉壶镇的超市卖过期食品，要求退款商家不理。\n"
-        ),
-    );
-
-    // Its case is opened and dispatched as soon as the mail is stored.
-    let mut case_number = String::new();
-    assert!(
-        eventually(WAIT, || {
-            let (_, listed) = api(&daemon, "GET", "/api/v1/cases", MARKET, Value::Null);
-            match listed["cases"].as_array().and_then(|c| c.first()) {
-                Some(case) => {
-                    case_number = case["case_number"].as_str().unwrap_or_default().to_string();
-                    true
-                }
-                None => false,
-            }
-        }),
-        "the email's case was not opened: {}",
-        daemon.logs()
-    );
-    assert!(eventually(WAIT, || market.accepted().len() == 1));
-
-    // Resolved: the survey goes out over SMTP.
+    // Resolved: the survey goes out over SMTP to the citizen's mailbox.
     let path = format!("/api/v1/cases/{case_number}");
+    let daemon = &room.daemon;
     assert_eq!(
         api(
-            &daemon,
+            daemon,
             "POST",
             &format!("{path}/acknowledge"),
             MARKET,
@@ -205,75 +318,38 @@ fn a_reply_to_the_survey_email_rates_the_case() {
         200
     );
     let (status, body) = api(
-        &daemon,
+        daemon,
         "POST",
         &format!("{path}/resolve"),
         MARKET,
         json!({"result": "已责令超市下架过期食品并退款", "citizen_informed_by": "email"}),
     );
     assert_eq!(status, 200, "{body}");
-    let mut survey_id = String::new();
-    assert!(
-        eventually(WAIT, || {
-            let (_, record) = api(
-                &daemon,
-                "GET",
-                &format!("{path}/follow-up"),
-                MARKET,
-                Value::Null,
-            );
-            match record["messages"].as_array().and_then(|m| m.first()) {
-                Some(message) if message["state"] == "sent" => {
-                    survey_id = message["id"].as_str().unwrap_or_default().to_string();
-                    true
-                }
-                _ => false,
-            }
-        }),
-        "the survey was not sent: {}",
-        daemon.logs()
+    let messages = room.messages_sent(&case_number, 1);
+    let message_id = format!(
+        "{}@wencheng.example.gov.cn",
+        messages[0]["id"].as_str().unwrap()
     );
-    let message_id = format!("{survey_id}@wencheng.example.gov.cn");
-
-    // The SMTP server delivered it to the citizen's mailbox.
-    let citizen_new = servers.mail_dir.join("mail/citizen/Maildir/new");
-    let mut survey = String::new();
-    assert!(eventually(WAIT, || {
-        std::fs::read_dir(&citizen_new)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-            .find(|text| text.contains(&message_id))
-            .map(|text| survey = text)
-            .is_some()
-    }));
+    let survey = room.delivered(&message_id);
     assert!(
-        survey.contains(&citizen),
+        survey.contains(&room.citizen()),
         "the survey is addressed to the citizen"
     );
 
     // The citizen answers the survey mail: "3", dissatisfied, quoting the survey below.
-    imap.append(
-        &folder_name,
-        &format!(
-            "From: <{citizen}>\nTo: <xianzhang@wencheng.example.gov.cn>\nSubject: Re: survey\n\
-             Message-ID: <answer-{tag}@example.com>\nIn-Reply-To: <{message_id}>\nReferences: <{message_id}>\n\
-             Date: Fri, 04 Dec 2026 15:00:00 +0800\nMIME-Version: 1.0\n\
-             Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n\
-             3 还是在卖\n\n> 【文成12345】请对办理结果评价，回复数字：1 满意，2 基本满意，3 不满意。\n"
-        ),
+    room.citizen_writes(
+        "answer",
+        "Re: survey",
+        &format!("In-Reply-To: <{message_id}>\nReferences: <{message_id}>\n"),
+        "3 还是在卖\n\n> 【文成12345】请对办理结果评价，回复数字：1 满意，2 基本满意，3 不满意。",
     );
     assert!(
-        eventually(WAIT, || {
-            let (_, case) = api(&daemon, "GET", &path, SUPERVISOR, Value::Null);
-            case["state"] == "reopened"
-        }),
+        eventually(WAIT, || room.case_state(&case_number) == "reopened"),
         "the answer did not reopen the case: {}",
-        daemon.logs()
+        room.daemon.logs()
     );
     let (_, record) = api(
-        &daemon,
+        &room.daemon,
         "GET",
         &format!("{path}/follow-up"),
         MARKET,
@@ -282,20 +358,11 @@ fn a_reply_to_the_survey_email_rates_the_case() {
     assert_eq!(record["rating"], "dissatisfied", "{record}");
     assert_eq!(record["channel"], "email", "{record}");
     // The reopening is told to the citizen by email too, and the unit gets the case back.
-    assert!(eventually(WAIT, || {
-        let (_, record) = api(
-            &daemon,
-            "GET",
-            &format!("{path}/follow-up"),
-            MARKET,
-            Value::Null,
-        );
-        record["messages"].as_array().map(Vec::len) == Some(2)
-    }));
-    assert!(eventually(WAIT, || market.accepted().len() == 2));
+    room.messages_sent(&case_number, 2);
+    assert!(eventually(WAIT, || room.market.accepted().len() == 2));
     // No second appeal was made of the answer.
     let (_, appeals) = api(
-        &daemon,
+        &room.daemon,
         "GET",
         "/api/v1/appeals?limit=100",
         creds::READER_TOKEN,
@@ -305,5 +372,86 @@ fn a_reply_to_the_survey_email_rates_the_case() {
         appeals["appeals"].as_array().map(Vec::len),
         Some(1),
         "{appeals}"
+    );
+}
+
+#[test]
+fn an_email_consultation_is_answered_by_mail_and_a_reply_that_it_did_not_help_dispatches_it() {
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(
+        files.path().join("human-resources-social-security.md"),
+        "# 知识库：human-resources-social-security\n\n\
+         ## 灵活就业人员怎么缴纳养老保险\n\n\
+         - id: hrss-flexible-pension\n- owner: human-resources-social-security\n\
+         - topic: 劳动和社会保障/城镇职工社会保险\n- source: 县人力社保局灵活就业参保指南（2026年版）\n\
+         - valid_from: 2026-01-01\n- review_by: 2099-12-31\n\n\
+         灵活就业人员可携带身份证到县社保中心一楼窗口办理参保登记，按月或按季度缴费。\n",
+    )
+    .unwrap();
+    let knowledge = format!(
+        "[knowledge]\nimport = [{:?}]\n\n[knowledge.direct]\nthreshold = 0.5\n",
+        files.path().display().to_string()
+    );
+    let Some(mut room) = Mailroom::start(&knowledge) else {
+        return;
+    };
+
+    // The consultation is answered by a mail of its own; no unit hears of it.
+    room.citizen_writes(
+        "ask",
+        "咨询养老保险",
+        "",
+        "请问灵活就业人员怎么缴纳养老保险",
+    );
+    let mut case_number = String::new();
+    assert!(
+        eventually(WAIT, || {
+            let (_, listed) = api(
+                &room.daemon,
+                "GET",
+                "/api/v1/cases",
+                SUPERVISOR,
+                Value::Null,
+            );
+            match listed["cases"].as_array().and_then(|c| c.first()) {
+                Some(case) => {
+                    case_number = case["case_number"].as_str().unwrap_or_default().to_string();
+                    true
+                }
+                None => false,
+            }
+        }),
+        "no case: {}",
+        room.daemon.logs()
+    );
+    let messages = room.messages_sent(&case_number, 1);
+    let text = messages[0]["text"].as_str().unwrap();
+    assert!(text.contains("县社保中心一楼窗口办理参保登记"), "{text}");
+    assert!(text.contains("没有帮助"), "{text}");
+    assert_eq!(room.case_state(&case_number), "resolved");
+    let message_id = format!(
+        "{}@wencheng.example.gov.cn",
+        messages[0]["id"].as_str().unwrap()
+    );
+    room.delivered(&message_id);
+    assert_eq!(room.hrss.requests(), 0);
+
+    // "没有帮助" in reply to that mail turns it into a case for the unit that owns the matter.
+    room.citizen_writes(
+        "no-help",
+        "Re: 咨询养老保险",
+        &format!("In-Reply-To: <{message_id}>\n"),
+        "没有帮助\n\n> 您好，关于您咨询的问题，答复如下：",
+    );
+    assert!(
+        eventually(WAIT, || room.hrss.accepted().len() == 1),
+        "the unit was not sent the case: {}",
+        room.daemon.logs()
+    );
+    assert_eq!(room.case_state(&case_number), "dispatched");
+    let messages = room.messages_sent(&case_number, 2);
+    assert!(
+        messages[1]["text"].as_str().unwrap().contains(&case_number),
+        "{messages:?}"
     );
 }

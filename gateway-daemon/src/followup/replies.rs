@@ -66,6 +66,27 @@ impl FollowUps {
         &self.surveys
     }
 
+    /// Queues one message to a citizen about a case (a direct answer by mail, say), and
+    /// wakes the worker that sends it.
+    pub async fn send_to_citizen(
+        &self,
+        case_number: &CaseNumber,
+        address: &super::address::CitizenAddress,
+        text: String,
+    ) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::new();
+        self.surveys.stage_message(
+            &mut batch,
+            case_number,
+            address,
+            text,
+            self.cases.clock().now(),
+        )?;
+        self.store.commit(batch).await?;
+        self.surveys.notify();
+        Ok(())
+    }
+
     /// The follow-up record of a case.
     pub fn record(&self, case_number: &CaseNumber) -> Result<Option<FollowUpRecord>, StoreError> {
         self.store.get_json(FOLLOW_UPS_TABLE, case_number.as_str())

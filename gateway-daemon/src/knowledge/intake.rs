@@ -207,6 +207,66 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
     })
 }
 
+/// A reply mail to a case's direct answer that says it did not help: the case goes to its
+/// lead unit, and the citizen is told so by mail. Returns the text to send, or `None` when
+/// the mail is no such reply (the email channel keeps it with the case either way).
+pub async fn email_not_helpful(
+    state: &AppState,
+    case_number: &gateway_core::case::CaseNumber,
+    text: &str,
+) -> Option<String> {
+    let (service, cases) = (state.knowledge.as_ref()?, state.cases.as_ref()?);
+    let config = &service.config().not_helpful;
+    // The citizen's own words sit above the quoted answer.
+    let own = text
+        .lines()
+        .take_while(|line| !line.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !says_not_helpful(&own, &config.phrases, config.max_chars) {
+        return None;
+    }
+    let mut record = records::load(&state.store, case_number).ok()??;
+    let case = cases.case(case_number).ok()??;
+    case.knowledge_answer()?;
+    let reason = format!(
+        "市民邮件回复“{}”，知识库答复未解决问题，转承办单位办理",
+        own.trim()
+    );
+    let case = match cases
+        .act(
+            case_number,
+            Actor::System,
+            Action::DispatchAfterAnswer { reason },
+        )
+        .await
+    {
+        Ok(case) => case,
+        Err(error) => {
+            tracing::warn!(%error, case = %case_number, "could not send the answered case to its unit");
+            return None;
+        }
+    };
+    record.not_helpful_at = Some(Utc::now());
+    mark_not_helpful(state, &record).await;
+    state
+        .metrics
+        .knowledge
+        .with_label_values(&["not_helpful"])
+        .inc();
+    let values = BTreeMap::from([
+        ("case_number", case_number.to_string()),
+        (
+            "deadline",
+            crate::cases::service::beijing(case.deadline().due_at),
+        ),
+    ]);
+    Some(render(
+        &service.config().templates.turned_into_case,
+        &values,
+    ))
+}
+
 async fn mark_not_helpful(state: &AppState, record: &KnowledgeRecord) {
     let mut batch = WriteBatch::new();
     let staged = records::stage(&mut batch, record, None);

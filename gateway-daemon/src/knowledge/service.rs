@@ -29,6 +29,7 @@ pub struct KnowledgeService {
     kb: Arc<RwLock<KnowledgeBase>>,
     config: KnowledgeConfig,
     reply_accounts: BTreeSet<String>,
+    email_answers: bool,
 }
 
 impl std::fmt::Debug for KnowledgeService {
@@ -61,7 +62,15 @@ impl KnowledgeService {
             kb: Arc::new(RwLock::new(kb)),
             config,
             reply_accounts,
+            email_answers: false,
         })
+    }
+
+    /// Answers consultations that come by email too, with a mail of their own: the daemon
+    /// turns this on when it has an outbox to citizens and an SMTP server.
+    pub fn with_email_answers(mut self) -> Self {
+        self.email_answers = true;
+        self
     }
 
     /// The section in force.
@@ -107,14 +116,16 @@ impl KnowledgeService {
             .collect()
     }
 
-    /// Whether the channel the appeal came by carries a reply back to the citizen in its
-    /// webhook answer: WeChat's passive reply, and the TwiML of a Twilio SMS account.
-    // Limitation: Alibaba and Tencent SMS accounts, email and the web form get no direct
-    // answer, because the daemon has no outbound SMS and the acknowledgement templates of
-    // the other channels do not carry one; their consultations are routed with candidates.
+    /// Whether the answer reaches the citizen on the channel the appeal came by: WeChat's
+    /// passive reply, the TwiML of a Twilio SMS account, and a reply mail when email
+    /// answers are on.
+    // Limitation: Alibaba and Tencent SMS accounts and the web form get no direct answer,
+    // because their webhook answers carry no text to the citizen; their consultations are
+    // routed with candidates.
     pub fn replies_on(&self, appeal: &Appeal) -> bool {
         match appeal.channel {
             Channel::Wechat => true,
+            Channel::Email => self.email_answers && appeal.citizen.email.is_some(),
             Channel::Sms => appeal
                 .channel_message_id
                 .split_once(':')

@@ -216,6 +216,12 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
             )
             .await
             .map_err(|e| ServeError::Knowledge(e.to_string()))?;
+            // Email consultations get their answer by mail through the citizens' outbox.
+            let service = if config.channels.email.is_some() && follow_ups.is_some() {
+                service.with_email_answers()
+            } else {
+                service
+            };
             Some(Arc::new(service))
         }
     };
@@ -238,36 +244,106 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
 /// What the daemon does with a stored email: opens the case of a new appeal, and reads a
 /// reply to a survey email as the citizen's rating.
 fn after_stored_email(state: &Arc<AppState>) -> Option<crate::email::sink::AfterStored> {
-    let cases = state.cases.clone()?;
-    let follow_ups = state.follow_ups.clone();
+    state.cases.as_ref()?;
+    let state = Arc::clone(state);
     Some(Arc::new(move |stored| {
-        let cases = Arc::clone(&cases);
-        let follow_ups = follow_ups.clone();
+        let state = Arc::clone(&state);
         Box::pin(async move {
             match stored {
                 crate::email::sink::StoredEmail::NewAppeal { appeal_id } => {
-                    // Limitation: a stop between storing the mail and this leaves the case
-                    // to be opened at the next start.
-                    if let Err(error) = cases.open_case(&appeal_id).await {
-                        tracing::error!(%error, appeal = %appeal_id, "could not open the case of an email");
-                    }
+                    email_appeal_stored(&state, &appeal_id).await;
                 }
                 crate::email::sink::StoredEmail::CaseReply {
                     case_number,
                     text,
                     message_id,
-                } => {
-                    if let Some(follow_ups) = follow_ups
-                        && let Err(error) = follow_ups
-                            .take_email_reply(&case_number, &text, &message_id)
-                            .await
-                    {
-                        tracing::error!(%error, case = %case_number, "could not read an email as a survey answer");
-                    }
-                }
+                } => email_reply_stored(&state, &case_number, &text, &message_id).await,
             }
         })
     }))
+}
+
+/// A new email appeal: the knowledge base may answer it by mail; then its case is opened.
+// Limitation: a stop between storing the mail and this leaves the case to be opened at the
+// next start, without the knowledge base's answer.
+async fn email_appeal_stored(state: &AppState, appeal_id: &gateway_core::AppealId) {
+    let Some(cases) = &state.cases else {
+        return;
+    };
+    let record = match state.store.appeal(appeal_id) {
+        Ok(Some(record)) => record,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::error!(%error, appeal = %appeal_id, "could not read a stored email appeal");
+            return;
+        }
+    };
+    let stored = gateway_core::store::IntakeOutcome {
+        appeal_id: appeal_id.clone(),
+        case_number: record.case_number.clone(),
+        duplicate: false,
+    };
+    let answer = crate::knowledge::intake::consult_knowledge(
+        state,
+        &record.appeal,
+        &record.decision,
+        &stored,
+    )
+    .await;
+    if let Err(error) = cases.open_case(appeal_id).await {
+        tracing::error!(%error, appeal = %appeal_id, "could not open the case of an email");
+        return;
+    }
+    if let (Some(answer), Some(follow_ups), Some(address)) =
+        (answer, &state.follow_ups, &record.appeal.citizen.email)
+    {
+        let address = crate::followup::CitizenAddress::Email {
+            address: address.clone(),
+        };
+        if let Err(error) = follow_ups
+            .send_to_citizen(&record.case_number, &address, answer)
+            .await
+        {
+            tracing::error!(%error, case = %record.case_number, "could not queue the direct answer by mail");
+        }
+    }
+}
+
+/// A reply mail to a case: the answer to its survey, or "did not help" to its direct answer.
+async fn email_reply_stored(
+    state: &AppState,
+    case_number: &gateway_core::case::CaseNumber,
+    text: &str,
+    message_id: &str,
+) {
+    if let Some(follow_ups) = &state.follow_ups {
+        match follow_ups
+            .take_email_reply(case_number, text, message_id)
+            .await
+        {
+            Ok(Some(_)) => return,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, case = %case_number, "could not read an email as a survey answer");
+            }
+        }
+    }
+    if let Some(answer) =
+        crate::knowledge::intake::email_not_helpful(state, case_number, text).await
+        && let Some(follow_ups) = &state.follow_ups
+        && let Ok(Some(record)) = state.store.appeal_by_case_number(case_number)
+        && let Some(address) = &record.appeal.citizen.email
+    {
+        let address = crate::followup::CitizenAddress::Email {
+            address: address.clone(),
+        };
+        if let Err(error) = follow_ups
+            .send_to_citizen(case_number, &address, answer)
+            .await
+        {
+            tracing::error!(%error, case = %case_number, "could not queue the mail that the case went to its unit");
+        }
+    }
 }
 
 /// The surveys of `[follow_up]`: its senders, with each sending WeChat account's AppID.

@@ -217,8 +217,9 @@ impl CaseService {
         });
 
         // A consultation the knowledge base answered at intake opens resolved, telling no unit.
-        // Limitation: such a case stays resolved: no follow-up survey is sent for it and
-        // nothing closes it once the "did not help" window has passed.
+        // It is closed once the "did not help" window has passed (`knowledge::closing`).
+        // Limitation: no follow-up survey is sent for it; not saying it did not help is
+        // its only rating.
         let knowledge = crate::knowledge::records::load(&self.store, &record.case_number)?;
         if let Some(answer) = knowledge.and_then(|k| k.direct_answer) {
             let case = Case::open_answered(

@@ -15,9 +15,11 @@
 //! - [`service`]: the knowledge base behind its lock, on the blocking pool.
 //! - [`records`]: what the knowledge base did for each case, in the store.
 //! - [`intake`]: the direct answer and the "did not help" steps of intake.
+//! - [`closing`]: answered cases closed once the "did not help" window has passed.
 //! - [`api`]: the routes under `/api/v1/kb`; [`error`]: errors and their statuses.
 
 pub mod api;
+pub mod closing;
 pub mod config;
 pub mod error;
 pub mod intake;

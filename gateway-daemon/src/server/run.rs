@@ -477,6 +477,19 @@ pub async fn serve(config: GatewayConfig) -> Result<(), ServeError> {
         }
         _ => Vec::new(),
     };
+    let _knowledge_task = match (&state.knowledge, &state.cases) {
+        (Some(knowledge), Some(cases)) => {
+            let window =
+                chrono::Duration::hours(i64::from(knowledge.config().not_helpful.window_hours));
+            Some(tokio::spawn(crate::knowledge::closing::run(
+                state.store.clone(),
+                Arc::clone(cases),
+                window,
+                stop_rx.clone(),
+            )))
+        }
+        _ => None,
+    };
     let app = super::router(Arc::clone(&state));
     let stopping = Arc::clone(&state);
     let server = axum::serve(

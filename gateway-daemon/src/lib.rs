@@ -16,3 +16,4 @@ pub mod followup;
 pub mod knowledge;
 pub mod logging;
 pub mod server;
+pub mod trends;

@@ -3,7 +3,8 @@
 //! The `gateway` binary is a thin shell over this library: [`cli`] holds each subcommand,
 //! [`defaults`] the example county embedded so that every command runs with nothing else
 //! installed. [`server`] is the intake server behind `gateway serve`, configured by
-//! [`config`], logging through [`logging`].
+//! [`config`], logging through [`logging`]. [`reports`] computes the rates per unit and
+//! the public feed, for the API and for `gateway report`.
 
 pub mod cases;
 pub mod cli;
@@ -13,4 +14,5 @@ pub mod dispatch;
 pub mod email;
 pub mod followup;
 pub mod logging;
+pub mod reports;
 pub mod server;

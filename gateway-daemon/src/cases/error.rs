@@ -27,6 +27,9 @@ pub enum CasesConfigError {
     /// The HTTP client for webhooks could not be built.
     #[error("the webhook client could not be built: {0}")]
     Client(String),
+    /// The duplicate index could not be built from the store.
+    #[error("the duplicate index could not be built: {0}")]
+    Duplicates(String),
 }
 
 /// An error of the case service or its API.
@@ -47,6 +50,9 @@ pub enum CasesError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The request conflicts with what is stored (a link that exists, a closed case).
+    #[error("{0}")]
+    Conflict(String),
     /// The case machine refused the action; the case is unchanged.
     #[error("{0}")]
     Case(#[from] CaseError),
@@ -66,6 +72,7 @@ impl CasesError {
             CasesError::Forbidden(_) => StatusCode::FORBIDDEN,
             CasesError::CaseNotFound(_) | CasesError::NotFound(_) => StatusCode::NOT_FOUND,
             CasesError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CasesError::Conflict(_) => StatusCode::CONFLICT,
             CasesError::Case(error) => case_status(error),
             CasesError::Store(error) => match error {
                 StoreError::Closed | StoreError::Backend { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::config::{CasesSettings, TokenOwner};
+use super::duplicates::DuplicateBook;
 use super::error::{CasesConfigError, CasesError};
 use super::locks::CaseLocks;
 use super::metrics::CaseMetrics;
@@ -56,6 +57,7 @@ pub struct CaseService {
     metrics: CaseMetrics,
     locks: CaseLocks,
     wake: Arc<Notify>,
+    duplicates: DuplicateBook,
 }
 
 impl std::fmt::Debug for CaseService {
@@ -109,10 +111,17 @@ fn actor_name(actor: &Actor) -> String {
 }
 
 impl CaseService {
-    /// The service over the store, with the embedded working calendar.
+    /// The service over the store, with the embedded working calendar. The duplicate index
+    /// is rebuilt here from every stored appeal.
     pub fn new(parts: CaseServiceParts) -> Result<Self, CasesConfigError> {
         let calendar =
             WorkingCalendar::embedded().map_err(|e| CasesConfigError::Calendar(e.to_string()))?;
+        let duplicates = DuplicateBook::new(&parts.settings.duplicates)
+            .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
+        let indexed = duplicates
+            .rebuild(&parts.store)
+            .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
+        tracing::debug!(indexed, "duplicate index rebuilt");
         Ok(Self {
             store: parts.store,
             calendar,
@@ -123,7 +132,23 @@ impl CaseService {
             metrics: CaseMetrics::new(),
             locks: CaseLocks::default(),
             wake: Arc::new(Notify::new()),
+            duplicates,
         })
+    }
+
+    /// The store the cases live in.
+    pub fn store(&self) -> &AppealStore {
+        &self.store
+    }
+
+    /// The duplicate index.
+    pub fn duplicates(&self) -> &DuplicateBook {
+        &self.duplicates
+    }
+
+    /// The working calendar deadlines and reports count on.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
     }
 
     /// The counters.
@@ -225,7 +250,10 @@ impl CaseService {
         loop {
             let found = self.store.list(&AppealFilter::default(), &page)?;
             for record in &found.records {
-                if records::load(&self.store, &record.case_number)?.is_none() {
+                // Limitation: an appeal whose case is opened here (one taken in by email, or
+                // stored just before a stop) is not checked for duplicates.
+                let linked = super::duplicates::records::link_of(&self.store, &record.appeal.id)?;
+                if linked.is_none() && records::load(&self.store, &record.case_number)?.is_none() {
                     self.open_case(&record.appeal.id).await?;
                     opened += 1;
                 }
@@ -269,6 +297,9 @@ impl CaseService {
         let command = Command::new(self.clock.now(), actor, action);
         self.apply(&mut case, &record, command, &mut work)?;
         self.commit(Some(&before), &case, &record, work).await?;
+        if case.state() != before.state() {
+            self.duplicates.track(case.case_number(), case.state());
+        }
         Ok(case)
     }
 

@@ -1,4 +1,5 @@
-//! The path of every appeal: route, store durably, hand an emergency off, then answer.
+//! The path of every appeal: route, store durably, open its case or join the open case it
+//! repeats, hand an emergency off, then answer.
 //!
 //! Each stage runs in its own span (`intake`, `route`, `store`) carrying the appeal id and
 //! the channel; nothing personal is logged, only ids, the channel and the text's length.
@@ -53,12 +54,25 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
             .with_label_values(&["intake"])
             .observe(started.elapsed().as_secs_f64());
         let outcome = stored?;
-        if let Some(cases) = &state.cases
-            && !outcome.duplicate
-            && let Err(error) = cases.open_case(&outcome.appeal_id).await
-        {
-            // The appeal is stored; its case is opened at the next start.
-            tracing::error!(%error, case = %outcome.case_number, "could not open the case");
+
+        // Its case: the open case it repeats (重复件), or a new one. A retry answers with
+        // whichever the first intake gave.
+        let mut case_number = outcome.case_number.clone();
+        if let Some(cases) = &state.cases {
+            if outcome.duplicate {
+                match cases.followed_case(&outcome.appeal_id, &outcome.case_number) {
+                    Ok(followed) => case_number = followed,
+                    Err(error) => tracing::warn!(%error, "could not read the appeal's link"),
+                }
+            } else {
+                match cases.open_or_link(&outcome.appeal_id).await {
+                    Ok(intake) => case_number = intake.case_number().clone(),
+                    // The appeal is stored; its case is opened at the next start.
+                    Err(error) => {
+                        tracing::error!(%error, case = %outcome.case_number, "could not open the case")
+                    }
+                }
+            }
         }
 
         let result = if outcome.duplicate {
@@ -96,13 +110,13 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
 
         tracing::debug!(
             stored_id = %outcome.appeal_id,
-            case_number = %outcome.case_number,
+            case_number = %case_number,
             duplicate = outcome.duplicate,
             "appeal stored"
         );
         Ok(IntakeOutcome {
             appeal_id: outcome.appeal_id,
-            case_number: outcome.case_number.to_string(),
+            case_number: case_number.to_string(),
             emergency,
             reply: None,
         })

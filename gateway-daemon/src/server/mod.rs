@@ -46,7 +46,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(health::routes())
         .merge(metrics::routes());
     if let Some(cases) = &state.cases {
-        app = app.merge(crate::cases::routes(Arc::clone(cases)));
+        app =
+            app.merge(crate::cases::routes(Arc::clone(cases)))
+                .merge(crate::reports::api::routes(
+                    crate::reports::api::ReportsState {
+                        cases: Arc::clone(cases),
+                        rules: Arc::clone(&state.rules),
+                    },
+                ));
     }
     app.layer(DefaultBodyLimit::max(max_body_bytes))
         // The last guard: a handler must not panic on input, but if one does, the client

@@ -69,13 +69,23 @@ fn cases_section(units: &Units) -> String {
 }
 
 fn start() -> (Sandbox, Units, Daemon) {
+    start_with("")
+}
+
+/// Starts the daemon with `more` after the cases section.
+fn start_with(more: &str) -> (Sandbox, Units, Daemon) {
     let units = Units {
         transport: Receiver::start(0),
         housing: Receiver::start(0),
         others: Receiver::start(0),
     };
     let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text("redb", None, &cases_section(&units)));
+    let extra = format!(
+        "{}
+{more}",
+        cases_section(&units)
+    );
+    let config = sandbox.config(&config_text("redb", None, &extra));
     let daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
     (sandbox, units, daemon)
 }
@@ -280,4 +290,41 @@ fn citizens_on_one_matter_share_a_case_that_supervisors_can_split_and_merge() {
         linked.contains(&json!(second)) && linked.contains(&json!(third)),
         "{case}"
     );
+}
+
+#[test]
+fn with_detection_off_a_repeated_report_opens_its_own_case() {
+    let (_sandbox, units, daemon) = start_with("[cases.duplicates]\nenabled = false\n");
+    let phone = "13800000031";
+    let (first, _) = web_form(&daemon, "teddycup2020c/附件3-273925", phone);
+    // The same text by web form again would be a retry of the same message; so by phone.
+    let (title, body) = message("teddycup2020c/附件3-278907");
+    let answer: Value = client()
+        .post(daemon.url(&format!("/channels/cti/{}", creds::CTI_TOKEN)))
+        .json(
+            &json!({"event": "record", "callId": "off-call-1", "from": phone, "to": "12345",
+                      "summary": format!("{title}。{body}")}),
+        )
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let second = answer["caseNumber"].as_str().unwrap().to_string();
+    let second_id = answer["appealId"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    assert_eq!(deliveries_settle(&units.transport, 2), 2);
+
+    // A supervisor can still merge them by hand.
+    let (status, merged) = send(
+        &daemon,
+        "POST",
+        &format!("/api/v1/cases/{first}/duplicates"),
+        SUPERVISOR,
+        json!({"appeal_id": second_id}),
+    );
+    assert_eq!(status, 200, "{merged}");
+    assert_eq!(merged["duplicates"]["appeals"], 2, "{merged}");
+    assert_eq!(merged["duplicates"]["citizens"], 1, "{merged}");
+    let (_, closed) = get(&daemon, &format!("/api/v1/cases/{second}"), TRANSPORT);
+    assert_eq!(closed["state"], "closed", "{closed}");
 }

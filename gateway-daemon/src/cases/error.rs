@@ -62,6 +62,9 @@ pub enum CasesError {
     /// The working calendar could not count a date (a year it does not cover).
     #[error("the working calendar could not count the dates: {0}; add the year's calendar")]
     Calendar(String),
+    /// Something the gateway itself got wrong (a task that stopped, an encoding that failed).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl CasesError {
@@ -78,7 +81,7 @@ impl CasesError {
                 StoreError::Closed | StoreError::Backend { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            CasesError::Calendar(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            CasesError::Calendar(_) | CasesError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -61,7 +61,7 @@ async fn inputs(cases: &Arc<CaseService>) -> Result<ReportInputs, CasesError> {
         Ok(ReportInputs::read(cases.store(), &all)?)
     })
     .await
-    .map_err(|e| CasesError::Calendar(format!("the report task stopped: {e}")))?
+    .map_err(|e| CasesError::Internal(format!("the report task stopped: {e}")))?
 }
 
 async fn units(
@@ -83,7 +83,7 @@ async fn units(
 
     let inputs = inputs(&state.cases).await?;
     let report = unit_report(&inputs, period, state.cases.calendar())
-        .map_err(|e| CasesError::Calendar(e.to_string()))?;
+        .map_err(|e| CasesError::Internal(e.to_string()))?;
     let (report, with_total) = match &owner {
         TokenOwner::Supervisor(_) => (report, true),
         TokenOwner::Unit(unit) => (only_unit(&report, unit), false),
@@ -91,7 +91,7 @@ async fn units(
 
     if csv {
         let text = to_csv(&report, with_total).map_err(|e| {
-            CasesError::BadRequest(format!("the report could not be written as csv: {e}"))
+            CasesError::Internal(format!("the report could not be written as csv: {e}"))
         })?;
         let mut response = text.into_response();
         response.headers_mut().insert(

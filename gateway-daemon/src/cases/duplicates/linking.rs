@@ -133,6 +133,7 @@ impl CaseService {
                     .collect(),
             }),
             // An emergency's case is not in the index; its links are still in the store.
+            // Limitation: without the index, each linked appeal counts as one more citizen.
             None => Ok(DuplicateSummary {
                 appeals: linked_ids.len() + 1,
                 citizens: linked_ids.len() + 1,

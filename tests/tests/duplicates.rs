@@ -225,6 +225,21 @@ fn citizens_on_one_matter_share_a_case_that_supervisors_can_split_and_merge() {
     assert_eq!(case["duplicates"]["appeals"], 2, "{case}");
     assert_eq!(case["duplicates"]["citizens"], 2, "{case}");
 
+    // The second citizen follows the case with their own phone; a stranger cannot.
+    let status = |last4: &str| {
+        client()
+            .get(daemon.url(&format!(
+                "/api/v1/status?case_number={case_x}&phone_last4={last4}"
+            )))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status("0022"), 200);
+    assert_eq!(status("0021"), 200);
+    assert_eq!(status("9999"), 404);
+
     // A different matter for the same unit (rail noise at another estate) is its own case.
     let (case_y, other) = web_form(&daemon, "teddycup2020c/附件3-243551", "13800000023");
     assert_ne!(case_y, case_x);

@@ -127,3 +127,93 @@ impl DuplicateBook {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_core::{Channel, Citizen, Emergency, EmergencyService, Kind, Principle, UnitId};
+
+    const TEXT: &str = "县城南门菜市场旁边的垃圾站已经一个星期没有清运，臭气熏天，蚊蝇很多";
+
+    fn decision(emergency: bool) -> RoutingDecision {
+        RoutingDecision {
+            kind: Kind::Complaint,
+            topic: vec!["城乡建设".to_string()],
+            emergency: emergency.then(|| Emergency {
+                service: EmergencyService::Fire,
+                rule: "test".to_string(),
+            }),
+            township: None,
+            village: None,
+            ambiguous_places: vec![],
+            lead_unit: UnitId::new("urban-management"),
+            assisting_units: vec![],
+            principle: Principle::OwnerResponsible,
+            rules: vec![],
+            confidence: 0.9,
+        }
+    }
+
+    fn appeal(key: &str, phone: &str) -> Appeal {
+        Appeal::builder(Channel::WebForm, key, TEXT)
+            .citizen(Citizen {
+                phone: Some(phone.to_string()),
+                ..Citizen::default()
+            })
+            .build()
+    }
+
+    fn book() -> DuplicateBook {
+        DuplicateBook::new(&DuplicatesConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn the_same_report_finds_its_case_until_the_case_is_closed() {
+        let book = book();
+        let case = CaseNumber::parse("2612040001").unwrap();
+        book.add(&appeal("a", "13800000001"), &decision(false), case.clone());
+        let again = appeal("b", "13800000001");
+        let now = again.received_at;
+        let found = book
+            .find(&again, &decision(false), now)
+            .expect("a duplicate");
+        assert_eq!(found.case, case);
+
+        book.track(&case, CaseState::Closed);
+        assert!(book.find(&again, &decision(false), now).is_none());
+        book.track(&case, CaseState::Reopened);
+        assert!(book.find(&again, &decision(false), now).is_some());
+    }
+
+    #[test]
+    fn an_emergency_is_neither_held_nor_matched() {
+        let book = book();
+        let case = CaseNumber::parse("2612040002").unwrap();
+        book.add(&appeal("a", "13800000002"), &decision(true), case.clone());
+        assert!(book.group(&case).is_none());
+        book.add(&appeal("b", "13800000002"), &decision(false), case);
+        let third = appeal("c", "13800000002");
+        assert!(
+            book.find(&third, &decision(true), third.received_at)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn with_detection_off_nothing_is_found_but_groups_are_kept() {
+        let config = DuplicatesConfig {
+            enabled: false,
+            ..DuplicatesConfig::default()
+        };
+        let book = DuplicateBook::new(&config).unwrap();
+        let case = CaseNumber::parse("2612040003").unwrap();
+        book.add(&appeal("a", "13800000003"), &decision(false), case.clone());
+        book.add(&appeal("b", "13800000004"), &decision(false), case.clone());
+        let again = appeal("c", "13800000003");
+        assert!(
+            book.find(&again, &decision(false), again.received_at)
+                .is_none()
+        );
+        assert_eq!(book.group(&case).map(|g| g.citizens), Some(2));
+    }
+}

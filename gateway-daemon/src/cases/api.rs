@@ -248,7 +248,7 @@ async fn list_cases(
         TokenOwner::Unit(unit) => service.unit_cases(unit)?,
         TokenOwner::Supervisor(_) => service.all_cases()?,
     };
-    let sizes = service.duplicates().group_sizes();
+    let sizes = super::duplicates::records::appeal_counts(service.store())?;
     let listed: Vec<Value> = cases
         .iter()
         .filter(|case| state.is_none_or(|state| case.state() == state))

@@ -113,18 +113,10 @@ impl DuplicateBook {
         }
     }
 
-    /// The group of one case: its appeals and how many citizens raised it.
+    /// The group of one case as the index holds it; this walks every held appeal, so the
+    /// case view reads its duplicates from the store instead.
     pub fn group(&self, case_number: &CaseNumber) -> Option<GroupSummary> {
         self.index().group(case_number)
-    }
-
-    /// How many appeals each case with duplicates holds.
-    pub fn group_sizes(&self) -> BTreeMap<CaseNumber, usize> {
-        self.index()
-            .duplicate_groups()
-            .into_iter()
-            .map(|group| (group.case, group.appeals.len()))
-            .collect()
     }
 }
 

@@ -1,8 +1,11 @@
 //! Linking appeals to the case they repeat: at intake, and by a supervisor's hand.
 
-use gateway_core::AppealId;
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 use gateway_core::case::{Action, Actor, Case, CaseNumber, CaseState};
 use gateway_core::store::{AppealRecord, HistoryEntry, WriteBatch};
+use gateway_core::{Appeal, AppealId};
 use serde::Serialize;
 
 use super::records::{self, DuplicateLink, LinkBasis};
@@ -38,6 +41,34 @@ pub struct DuplicateSummary {
     pub citizens: usize,
     /// The appeals linked to it, oldest first.
     pub linked: Vec<AppealId>,
+}
+
+/// Who a citizen is, by the first contact of the appeal: the rule the duplicate index
+/// counts citizens by (phone by its last eleven digits, else email, else WeChat sender).
+// Limitation: one person writing once by phone and once by email counts twice.
+fn citizen_key(appeal: &Appeal) -> Option<String> {
+    let citizen = &appeal.citizen;
+    if let Some(phone) = &citizen.phone {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let tail = &digits[digits.len().saturating_sub(11)..];
+        if !tail.is_empty() {
+            return Some(format!("phone:{tail}"));
+        }
+    }
+    if let Some(email) = &citizen.email {
+        return Some(format!("email:{}", email.trim().to_lowercase()));
+    }
+    citizen
+        .wechat_openid
+        .as_ref()
+        .map(|openid| format!("wechat:{}", openid.trim()))
+}
+
+/// When the citizen sent it, or else when it was received: the order of a case's appeals.
+fn appeal_time(appeal: &Appeal) -> DateTime<Utc> {
+    appeal
+        .submitted_at
+        .map_or(appeal.received_at, |at| at.with_timezone(&Utc))
 }
 
 /// How often a match whose case turns out closed is set aside and the search repeated.
@@ -119,27 +150,36 @@ impl CaseService {
             .map_or_else(|| own.clone(), |link| link.case_number))
     }
 
-    /// A case's duplicates: its appeals, citizens and linked appeal ids.
+    /// A case's duplicates: its appeals, citizens and linked appeal ids, read from the
+    /// store (the case's own appeal and those linked to it), not from the whole index.
     pub fn duplicate_summary(&self, case: &Case) -> Result<DuplicateSummary, CasesError> {
-        let linked_ids = records::linked_to(self.store(), case.case_number())?;
-        match self.duplicates().group(case.case_number()) {
-            Some(group) => Ok(DuplicateSummary {
-                appeals: group.appeals.len().max(linked_ids.len() + 1),
-                citizens: group.citizens,
-                linked: group
-                    .appeals
-                    .into_iter()
-                    .filter(|id| id != case.appeal_id())
-                    .collect(),
-            }),
-            // An emergency's case is not in the index; its links are still in the store.
-            // Limitation: without the index, each linked appeal counts as one more citizen.
-            None => Ok(DuplicateSummary {
-                appeals: linked_ids.len() + 1,
-                citizens: linked_ids.len() + 1,
-                linked: linked_ids,
-            }),
+        let mut linked: Vec<(AppealId, DateTime<Utc>)> = Vec::new();
+        let mut known = BTreeSet::new();
+        let mut anonymous = 0;
+        let mut count = |appeal: &Appeal| match citizen_key(appeal) {
+            Some(key) => {
+                known.insert(key);
+            }
+            None => anonymous += 1,
+        };
+        if let Some(own) = self.store().appeal(case.appeal_id())? {
+            count(&own.appeal);
         }
+        for appeal_id in records::linked_to(self.store(), case.case_number())? {
+            match self.store().appeal(&appeal_id)? {
+                Some(record) => {
+                    count(&record.appeal);
+                    linked.push((appeal_id, appeal_time(&record.appeal)));
+                }
+                None => linked.push((appeal_id, DateTime::<Utc>::MIN_UTC)),
+            }
+        }
+        linked.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        Ok(DuplicateSummary {
+            appeals: linked.len() + 1,
+            citizens: (known.len() + anonymous).max(1),
+            linked: linked.into_iter().map(|(id, _)| id).collect(),
+        })
     }
 
     /// A supervisor links an appeal to a case. If the appeal had an open case of its own,

@@ -1,5 +1,7 @@
 //! How duplicate links are kept: one record per linked appeal, and an index by case.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use gateway_core::AppealId;
 use gateway_core::case::CaseNumber;
@@ -85,6 +87,20 @@ pub fn linked_to(
         .into_iter()
         .map(|(key, _)| AppealId::from_string(String::from_utf8_lossy(&key[prefix.len()..])))
         .collect())
+}
+
+/// How many appeals each case with links holds, its own included.
+pub fn appeal_counts(store: &AppealStore) -> Result<BTreeMap<CaseNumber, usize>, StoreError> {
+    let mut counts = BTreeMap::new();
+    for (key, _) in store.scan_prefix(BY_CASE_TABLE, b"", SCAN_LIMIT)? {
+        let Some(end) = key.iter().position(|b| *b == 0) else {
+            continue;
+        };
+        if let Some(case) = CaseNumber::parse(&String::from_utf8_lossy(&key[..end])) {
+            *counts.entry(case).or_insert(1) += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// Every link, in appeal id order.

@@ -118,10 +118,16 @@ impl CaseService {
             WorkingCalendar::embedded().map_err(|e| CasesConfigError::Calendar(e.to_string()))?;
         let duplicates = DuplicateBook::new(&parts.settings.duplicates)
             .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
+        let started = std::time::Instant::now();
         let indexed = duplicates
             .rebuild(&parts.store)
             .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
-        tracing::debug!(indexed, "duplicate index rebuilt");
+        tracing::info!(
+            indexed,
+            millis = started.elapsed().as_millis() as u64,
+            detection = duplicates.enabled(),
+            "duplicate index rebuilt"
+        );
         Ok(Self {
             store: parts.store,
             calendar,

@@ -6,9 +6,12 @@
 //! - intake: one `find` on the full index, against routing the same appeal.
 //!
 //! The appeals are the 4,326 real messages of `fixtures/appeals/hot-topics.jsonl`, taken
-//! round and round up to N, each routed by the embedded rules and stored with its decision.
+//! round and round up to N, received evenly over the last `DUP_SPAN_DAYS` days, each
+//! routed by the embedded rules and stored with its decision. The rebuild holds those of
+//! the last 90 days (the longest comparison window).
 //!
-//! Knobs (environment): `DUP_PREFILL` (default 100000), `DUP_PROBES` (2000).
+//! Knobs (environment): `DUP_PREFILL` (default 100000), `DUP_SPAN_DAYS` (730),
+//! `DUP_PROBES` (2000).
 //!
 //! Run: `cargo bench -p gateway-daemon --bench duplicates`
 
@@ -43,14 +46,17 @@ fn messages() -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn appeal(n: usize, message: &(String, String, String)) -> Appeal {
+/// The `n`th appeal, received `days_ago` days before now.
+fn appeal(n: usize, message: &(String, String, String), days_ago: f64) -> Appeal {
     let (user, title, body) = message;
     // One made-up phone number per forum user, so the same user is the same citizen.
     let user_number = user.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
+    let received = Utc::now() - chrono::Duration::seconds((days_ago * 86_400.0) as i64);
     Appeal::builder(Channel::WebForm, format!("dup-bench-{n}"), body.clone())
         .title(title.clone())
+        .received_at(received)
         .citizen(Citizen {
             phone: Some(format!("139{:08}", user_number % 100_000_000)),
             ..Citizen::default()
@@ -71,6 +77,7 @@ fn resident_kib() -> u64 {
 
 fn main() {
     let count = knob("DUP_PREFILL", 100_000);
+    let span = knob("DUP_SPAN_DAYS", 730) as f64;
     let probes = knob("DUP_PROBES", 2_000);
     let messages = messages();
     let rules = gateway_daemon::defaults::load_rules(None).expect("embedded rules compile");
@@ -90,7 +97,9 @@ fn main() {
             scope.spawn(move || {
                 let mut n = t;
                 while n < count {
-                    let appeal = appeal(n, &messages[n % messages.len()]);
+                    // Spread evenly over the last `span` days, newest last.
+                    let days_ago = span * (1.0 - n as f64 / count as f64);
+                    let appeal = appeal(n, &messages[n % messages.len()], days_ago);
                     let decision = rules.route(&RouteInput::from(&appeal));
                     store
                         .intake_blocking(appeal, decision)
@@ -123,11 +132,11 @@ fn main() {
     let before = resident_kib();
     let started = Instant::now();
     let book = DuplicateBook::new(&DuplicatesConfig::default()).expect("default config");
-    let indexed = book.rebuild(&store).expect("rebuild");
+    let indexed = book.rebuild(&store, Utc::now()).expect("rebuild");
     let rebuild = started.elapsed();
     let grown = resident_kib().saturating_sub(before);
     println!(
-        "start  read {read} appeals (baseline): {:>8.1} ms",
+        "start  read all {read} appeals (baseline): {:>8.1} ms",
         scan.as_secs_f64() * 1000.0
     );
     println!(
@@ -140,7 +149,7 @@ fn main() {
     // One lookup per new appeal, against routing it.
     let now = Utc::now();
     let probe_appeals: Vec<Appeal> = (0..probes)
-        .map(|i| appeal(count + i, &messages[(i * 13) % messages.len()]))
+        .map(|i| appeal(count + i, &messages[(i * 13) % messages.len()], 0.0))
         .collect();
     let started = Instant::now();
     let decisions: Vec<_> = probe_appeals

@@ -112,7 +112,7 @@ fn actor_name(actor: &Actor) -> String {
 
 impl CaseService {
     /// The service over the store, with the embedded working calendar. The duplicate index
-    /// is rebuilt here from every stored appeal.
+    /// is rebuilt here from the stored appeals of the comparison window.
     pub fn new(parts: CaseServiceParts) -> Result<Self, CasesConfigError> {
         let calendar =
             WorkingCalendar::embedded().map_err(|e| CasesConfigError::Calendar(e.to_string()))?;
@@ -120,7 +120,7 @@ impl CaseService {
             .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
         let started = std::time::Instant::now();
         let indexed = duplicates
-            .rebuild(&parts.store)
+            .rebuild(&parts.store, parts.clock.now())
             .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
         tracing::info!(
             indexed,

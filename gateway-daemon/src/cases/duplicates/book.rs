@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use gateway_analysis::DuplicateIndex;
 use gateway_analysis::duplicate::{DuplicateConfigError, DuplicateMatch, GroupSummary};
 use gateway_core::case::{CaseNumber, CaseState};
@@ -22,6 +22,7 @@ use crate::cases::records as case_records;
 #[derive(Debug)]
 pub struct DuplicateBook {
     enabled: bool,
+    window_days: u32,
     index: Mutex<DuplicateIndex>,
 }
 
@@ -30,6 +31,9 @@ impl DuplicateBook {
     pub fn new(config: &DuplicatesConfig) -> Result<Self, DuplicateConfigError> {
         Ok(Self {
             enabled: config.enabled,
+            window_days: config
+                .same_citizen_window_days
+                .max(config.others_window_days),
             index: Mutex::new(DuplicateIndex::new(config.detection())?),
         })
     }
@@ -44,18 +48,23 @@ impl DuplicateBook {
         self.enabled
     }
 
-    /// Fills the book from the store: every stored appeal, then the closed cases. Returns
-    /// how many appeals it holds.
-    // Limitation: this reads every stored appeal at start; a county keeping years of
-    // appeals would rather index only the last `same_citizen_window_days`.
-    pub fn rebuild(&self, store: &AppealStore) -> Result<usize, StoreError> {
+    /// Fills the book from the store: every appeal received within the longest comparison
+    /// window before `now` (an older one can never be found as a duplicate again), each under
+    /// its own case or the one it joined; then the closed cases. Returns how many appeals it
+    /// holds.
+    // Limitation: shingle weights then come from the window's appeals only, so scores after
+    // a restart can differ slightly from those before it.
+    pub fn rebuild(&self, store: &AppealStore, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let links: BTreeMap<AppealId, CaseNumber> = records::all(store)?
             .into_iter()
             .map(|link| (link.appeal_id, link.case_number))
             .collect();
+        let since = now - Duration::days(i64::from(self.window_days));
+        // Appeals stamped a little ahead of the clock are kept too.
+        let filter = AppealFilter::default().received_between(since, now + Duration::days(1));
         let mut page = PageRequest::first(MAX_PAGE_LIMIT);
         loop {
-            let found = store.list(&AppealFilter::default(), &page)?;
+            let found = store.list(&filter, &page)?;
             for record in &found.records {
                 let case = links
                     .get(&record.appeal.id)

@@ -179,6 +179,14 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
         "公司两年没给我们缴纳社会保险，现在辞退也不给经济补偿",
         "13800000105",
     );
+    // A second citizen reports A's matter again: it joins case A and is not counted anew.
+    let again = web_form(
+        &daemon,
+        "超市卖过期食品",
+        "玉壶镇的超市卖过期食品，要求退款商家不理",
+        "13800000106",
+    );
+    assert_eq!(again, a, "the repeated report joins case A");
     let numbers = [&a, &b, &c, &d, &e];
     let mut distinct = numbers.to_vec();
     distinct.sort();
@@ -219,7 +227,7 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     //   rate, no average.
     // human-resources-social-security: received D, E; resolved D on time -> 1/1 = 1.0.
     // yuhu: received C (dispatched to it after the return), resolved 0.
-    // total: received 5, resolved 3 (A, B, D), on time 3/3 = 1.0, returned 1 (C) ->
+    // total: received 5 (the repeat of A is part of case A), resolved 3 (A, B, D), on time 3/3 = 1.0, returned 1 (C) ->
     //   1/5 = 0.2, reopened 1.
     // Every case was opened and resolved on the same Beijing day, so 0 working days each.
     let (status, report) = get(

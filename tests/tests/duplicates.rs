@@ -210,6 +210,33 @@ fn the_same_citizen_on_two_channels_gets_one_case_and_one_dispatch() {
         metric(&daemon, "gateway_case_duplicates_total{how=\"intake\"}"),
         Some(1.0)
     );
+
+    // Both appeals' histories say what happened.
+    let history = |id: &str| -> Vec<Value> {
+        let (status, stored) = get(
+            &daemon,
+            &format!("/api/v1/appeals/{id}"),
+            creds::READER_TOKEN,
+        );
+        assert_eq!(status, 200, "{stored}");
+        stored["history"].as_array().cloned().unwrap_or_default()
+    };
+    let first_history = history(&first_id);
+    let linked = first_history
+        .iter()
+        .find(|entry| entry["action"] == "duplicate_linked")
+        .unwrap_or_else(|| panic!("no link entry: {first_history:?}"));
+    assert!(
+        linked["note"].as_str().unwrap().contains(&second_id),
+        "{linked}"
+    );
+    assert!(history(&second_id).iter().any(|entry| {
+        entry["action"] == "linked_to_case"
+            && entry["note"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&case_number)
+    }));
 }
 
 #[test]

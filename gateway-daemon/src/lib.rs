@@ -4,7 +4,9 @@
 //! [`defaults`] the example county embedded so that every command runs with nothing else
 //! installed. [`server`] is the intake server behind `gateway serve`, configured by
 //! [`config`], logging through [`logging`]. [`knowledge`] wires the knowledge base into
-//! intake and serves its API.
+//! intake and serves its API; [`followup`] asks citizens for their rating; [`reports`]
+//! computes the rates per unit and the public feed, and [`trends`] the hot and rising
+//! topics, for the API and for `gateway report`.
 
 pub mod cases;
 pub mod cli;
@@ -15,5 +17,6 @@ pub mod email;
 pub mod followup;
 pub mod knowledge;
 pub mod logging;
+pub mod reports;
 pub mod server;
 pub mod trends;

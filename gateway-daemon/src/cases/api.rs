@@ -15,6 +15,8 @@
 //! - `GET /api/v1/supervision` (a unit: its own part)
 //! - supervisors: `GET /api/v1/deliveries?state=pending|delivered|failed`,
 //!   `POST /api/v1/deliveries/{id}/retry`
+//! - supervisors: `POST .../duplicates {appeal_id}`, `DELETE .../duplicates/{appeal_id}`
+//!   (see [`super::duplicates::api`]); a case's view carries its `duplicates`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use gateway_core::UnitId;
 use gateway_core::case::{
     Action, Actor, Case, CaseNumber, CaseState, ExtensionStatus, ReplyMethod,
@@ -67,6 +69,14 @@ where
         .route("/api/v1/cases/{case_number}/close", post(close))
         .route("/api/v1/cases/{case_number}/reopen", post(reopen))
         .route("/api/v1/cases/{case_number}/notes", post(add_note))
+        .route(
+            "/api/v1/cases/{case_number}/duplicates",
+            post(super::duplicates::api::link),
+        )
+        .route(
+            "/api/v1/cases/{case_number}/duplicates/{appeal_id}",
+            delete(super::duplicates::api::unlink),
+        )
         .route("/api/v1/supervision", get(supervision))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}/retry", post(retry_delivery))
@@ -97,7 +107,7 @@ pub(crate) fn caller(service: &CaseService, headers: &HeaderMap) -> Result<Token
     })
 }
 
-fn supervisor_only(owner: &TokenOwner, what: &str) -> Result<(), CasesError> {
+pub(crate) fn supervisor_only(owner: &TokenOwner, what: &str) -> Result<(), CasesError> {
     match owner {
         TokenOwner::Supervisor(_) => Ok(()),
         TokenOwner::Unit(unit) => Err(CasesError::Forbidden(format!(
@@ -174,6 +184,7 @@ fn view(service: &CaseService, case: &Case, owner: &TokenOwner) -> Result<Value,
         })
     });
     let knowledge = service.knowledge_of(case.case_number())?;
+    let duplicates = service.duplicate_summary(case)?;
     if let Value::Object(map) = &mut value {
         map.insert(
             "knowledge_candidates".to_string(),
@@ -202,11 +213,12 @@ fn view(service: &CaseService, case: &Case, owner: &TokenOwner) -> Result<Value,
         map.insert("role".to_string(), json!(role));
         map.insert("state_chinese".to_string(), json!(case.state().chinese()));
         map.insert("appeal".to_string(), json!(appeal));
+        map.insert("duplicates".to_string(), json!(duplicates));
     }
     Ok(value)
 }
 
-fn summary(case: &Case, owner: &TokenOwner) -> Value {
+fn summary(case: &Case, owner: &TokenOwner, appeals: usize) -> Value {
     let role = match owner {
         TokenOwner::Unit(unit) => role_of(case, unit),
         TokenOwner::Supervisor(_) => Some("supervisor"),
@@ -220,10 +232,11 @@ fn summary(case: &Case, owner: &TokenOwner) -> Value {
         "assisting_units": case.assisting_units(),
         "deadline": case.deadline().due_at,
         "role": role,
+        "duplicate_appeals": appeals,
     })
 }
 
-fn body<T: DeserializeOwned>(bytes: &Bytes, example: &str) -> Result<T, CasesError> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes, example: &str) -> Result<T, CasesError> {
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -260,10 +273,14 @@ async fn list_cases(
         TokenOwner::Unit(unit) => service.unit_cases(unit)?,
         TokenOwner::Supervisor(_) => service.all_cases()?,
     };
+    let sizes = super::duplicates::records::appeal_counts(service.store())?;
     let listed: Vec<Value> = cases
         .iter()
         .filter(|case| state.is_none_or(|state| case.state() == state))
-        .map(|case| summary(case, &owner))
+        .map(|case| {
+            let appeals = sizes.get(case.case_number()).copied().unwrap_or(1);
+            summary(case, &owner, appeals)
+        })
         .collect();
     Ok(axum::Json(json!({"cases": listed})).into_response())
 }

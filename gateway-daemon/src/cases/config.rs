@@ -7,6 +7,7 @@ use gateway_core::UnitId;
 use gateway_core::case::{CaseConfig, CasePolicy};
 use serde::{Deserialize, Serialize};
 
+use super::duplicates::DuplicatesConfig;
 use super::error::CasesConfigError;
 use crate::dispatch::{DispatchConfig, TargetBook, TargetConfig};
 
@@ -34,8 +35,11 @@ use crate::dispatch::{DispatchConfig, TargetBook, TargetConfig};
 /// [[cases.supervisor_targets]]
 /// type = "email"
 /// address = "dubanke@example.gov.cn"
+///
+/// [cases.duplicates]
+/// enabled = true
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CasesConfig {
     /// Deadlines, returns and supervision steps, as `gateway-core` reads them.
@@ -60,6 +64,9 @@ pub struct CasesConfig {
     /// Delivery retries, timeouts and notice templates.
     #[serde(default)]
     pub dispatch: DispatchConfig,
+    /// Duplicates (重复件) at intake; on with the tuned thresholds when absent.
+    #[serde(default)]
+    pub duplicates: DuplicatesConfig,
 }
 
 /// One handling unit.
@@ -103,6 +110,7 @@ impl Default for CasesConfig {
             reroute_staff_id: default_reroute_staff_id(),
             supervision_interval_seconds: default_supervision_interval_seconds(),
             dispatch: DispatchConfig::default(),
+            duplicates: DuplicatesConfig::default(),
         }
     }
 }
@@ -133,6 +141,8 @@ pub struct CasesSettings {
     pub supervision_interval_seconds: u64,
     /// Dispatch settings.
     pub dispatch: DispatchConfig,
+    /// Duplicate detection, checked.
+    pub duplicates: DuplicatesConfig,
 }
 
 impl CasesConfig {
@@ -143,6 +153,10 @@ impl CasesConfig {
         self.dispatch
             .check()
             .map_err(|reason| invalid("cases.dispatch".to_string(), reason))?;
+        self.duplicates
+            .detection()
+            .validate()
+            .map_err(|e| invalid("cases.duplicates".to_string(), e.to_string()))?;
         if self.supervision_interval_seconds == 0 {
             return Err(invalid(
                 "cases.supervision_interval_seconds".to_string(),
@@ -226,6 +240,7 @@ impl CasesConfig {
             reroute_staff_id: self.reroute_staff_id,
             supervision_interval_seconds: self.supervision_interval_seconds,
             dispatch: self.dispatch,
+            duplicates: self.duplicates,
         })
     }
 }
@@ -262,6 +277,15 @@ mod tests {
         config.supervisors[0].token = "unit-token-0123456789".to_string();
         let error = config.build().unwrap_err().to_string();
         assert!(error.contains("cases.supervisors[0].token"), "{error}");
+    }
+
+    #[test]
+    fn a_duplicate_threshold_above_one_is_refused() {
+        let mut config: CasesConfig = toml::from_str(EXAMPLE).unwrap();
+        config.duplicates.others_threshold = 1.5;
+        let error = config.build().unwrap_err().to_string();
+        assert!(error.contains("cases.duplicates"), "{error}");
+        assert!(error.contains("others_threshold"), "{error}");
     }
 
     #[test]

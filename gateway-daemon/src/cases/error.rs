@@ -27,6 +27,9 @@ pub enum CasesConfigError {
     /// The HTTP client for webhooks could not be built.
     #[error("the webhook client could not be built: {0}")]
     Client(String),
+    /// The duplicate index could not be built from the store.
+    #[error("the duplicate index could not be built: {0}")]
+    Duplicates(String),
 }
 
 /// An error of the case service or its API.
@@ -47,6 +50,9 @@ pub enum CasesError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The request conflicts with what is stored (a link that exists, a closed case).
+    #[error("{0}")]
+    Conflict(String),
     /// The case machine refused the action; the case is unchanged.
     #[error("{0}")]
     Case(#[from] CaseError),
@@ -56,6 +62,9 @@ pub enum CasesError {
     /// The working calendar could not count a date (a year it does not cover).
     #[error("the working calendar could not count the dates: {0}; add the year's calendar")]
     Calendar(String),
+    /// Something the gateway itself got wrong (a task that stopped, an encoding that failed).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl CasesError {
@@ -66,12 +75,13 @@ impl CasesError {
             CasesError::Forbidden(_) => StatusCode::FORBIDDEN,
             CasesError::CaseNotFound(_) | CasesError::NotFound(_) => StatusCode::NOT_FOUND,
             CasesError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CasesError::Conflict(_) => StatusCode::CONFLICT,
             CasesError::Case(error) => case_status(error),
             CasesError::Store(error) => match error {
                 StoreError::Closed | StoreError::Backend { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            CasesError::Calendar(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            CasesError::Calendar(_) | CasesError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct CaseMetrics {
     pub supervision_steps: IntCounterVec,
     /// Re-routings after a return, by outcome (`rerouted`, `coordination`).
     pub reroutes: IntCounterVec,
+    /// Appeals linked to a case they repeat, and unlinked, by how (`intake`,
+    /// `linked_by_hand`, `unlinked`).
+    pub duplicates: IntCounterVec,
 }
 
 impl CaseMetrics {
@@ -47,6 +50,11 @@ impl CaseMetrics {
                 "Re-routings after a return.",
                 "outcome",
             ),
+            duplicates: counter(
+                "case_duplicates_total",
+                "Appeals linked to the open case they repeat, or unlinked.",
+                "how",
+            ),
             registry,
         }
     }
@@ -59,6 +67,7 @@ impl CaseMetrics {
             &self.deliveries,
             &self.supervision_steps,
             &self.reroutes,
+            &self.duplicates,
         ] {
             registry.register(Box::new(counter.clone()))?;
         }

@@ -18,10 +18,12 @@
 //! - [`api`]: the routes under `/api/v1`; [`scheduler`]: the supervision task;
 //!   [`tasks`]: both background tasks started at once.
 //! - [`metrics`]: the counters.
+//! - [`duplicates`]: repeated reports joined to the open case (重复件).
 
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod duplicates;
 pub mod error;
 pub mod locks;
 pub mod metrics;

@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::config::{CasesSettings, TokenOwner};
+use super::duplicates::DuplicateBook;
 use super::error::{CasesConfigError, CasesError};
 use super::locks::CaseLocks;
 use super::metrics::CaseMetrics;
@@ -57,6 +58,7 @@ pub struct CaseService {
     locks: CaseLocks,
     wake: Arc<Notify>,
     surveys: Option<Arc<crate::followup::Surveys>>,
+    duplicates: DuplicateBook,
 }
 
 impl std::fmt::Debug for CaseService {
@@ -111,10 +113,23 @@ fn actor_name(actor: &Actor) -> String {
 }
 
 impl CaseService {
-    /// The service over the store, with the embedded working calendar.
+    /// The service over the store, with the embedded working calendar. The duplicate index
+    /// is rebuilt here from the stored appeals of the comparison window.
     pub fn new(parts: CaseServiceParts) -> Result<Self, CasesConfigError> {
         let calendar =
             WorkingCalendar::embedded().map_err(|e| CasesConfigError::Calendar(e.to_string()))?;
+        let duplicates = DuplicateBook::new(&parts.settings.duplicates)
+            .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
+        let started = std::time::Instant::now();
+        let indexed = duplicates
+            .rebuild(&parts.store, parts.clock.now())
+            .map_err(|e| CasesConfigError::Duplicates(e.to_string()))?;
+        tracing::info!(
+            indexed,
+            millis = started.elapsed().as_millis() as u64,
+            detection = duplicates.enabled(),
+            "duplicate index rebuilt"
+        );
         Ok(Self {
             store: parts.store,
             calendar,
@@ -126,6 +141,7 @@ impl CaseService {
             locks: CaseLocks::default(),
             wake: Arc::new(Notify::new()),
             surveys: None,
+            duplicates,
         })
     }
 
@@ -138,6 +154,21 @@ impl CaseService {
     /// The surveys, when follow-up is configured.
     pub fn surveys(&self) -> Option<&Arc<crate::followup::Surveys>> {
         self.surveys.as_ref()
+    }
+
+    /// The store the cases live in.
+    pub fn store(&self) -> &AppealStore {
+        &self.store
+    }
+
+    /// The duplicate index.
+    pub fn duplicates(&self) -> &DuplicateBook {
+        &self.duplicates
+    }
+
+    /// The working calendar deadlines and reports count on.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
     }
 
     /// The counters.
@@ -274,7 +305,10 @@ impl CaseService {
         loop {
             let found = self.store.list(&AppealFilter::default(), &page)?;
             for record in &found.records {
-                if records::load(&self.store, &record.case_number)?.is_none() {
+                // Limitation: an appeal whose case is opened here (one taken in by email, or
+                // stored just before a stop) is not checked for duplicates.
+                let linked = super::duplicates::records::link_of(&self.store, &record.appeal.id)?;
+                if linked.is_none() && records::load(&self.store, &record.case_number)?.is_none() {
                     self.open_case(&record.appeal.id).await?;
                     opened += 1;
                 }
@@ -332,6 +366,9 @@ impl CaseService {
         self.apply(&mut case, &record, command, &mut work)?;
         work.extra = Some(extra);
         self.commit(Some(&before), &case, &record, work).await?;
+        if case.state() != before.state() {
+            self.duplicates.track(case.case_number(), case.state());
+        }
         Ok(case)
     }
 

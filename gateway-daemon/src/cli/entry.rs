@@ -15,6 +15,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => super::serve::run(&args),
+        Command::Report(args) => super::report::run(&args),
         Command::Route { rules, input } => super::route::run(rules.as_deref(), input.as_deref()),
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => super::rules::check(&file),

@@ -1,6 +1,7 @@
 //! The command line: what `gateway` can do, one module per subcommand group.
 
 pub mod entry;
+pub mod report;
 pub mod route;
 pub mod rules;
 pub mod serve;
@@ -37,6 +38,9 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Rates per handling unit over a period (按期办结率, 满意率, ...), read from the data
+    /// dir of a stopped daemon; optionally as CSV and with the public feed.
+    Report(report::ReportArgs),
 }
 
 /// Tools for rule authors.

@@ -1,4 +1,5 @@
-//! The path of every appeal: route, store durably, hand an emergency off, then answer.
+//! The path of every appeal: route, store durably, open its case or join the open case it
+//! repeats, hand an emergency off, then answer.
 //!
 //! Each stage runs in its own span (`intake`, `route`, `store`) carrying the appeal id and
 //! the channel; nothing personal is logged, only ids, the channel and the text's length.
@@ -89,12 +90,30 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
         let knowledge_reply =
             knowledge::consult_knowledge(state, &appeal, &decision, &outcome).await;
 
-        if let Some(cases) = &state.cases
-            && !outcome.duplicate
-            && let Err(error) = cases.open_case(&outcome.appeal_id).await
-        {
-            // The appeal is stored; its case is opened at the next start.
-            tracing::error!(%error, case = %outcome.case_number, "could not open the case");
+        // Its case: the open case it repeats (重复件), or a new one; a consultation answered
+        // from the knowledge base has its own, resolved at once. A retry answers with
+        // whichever the first intake gave.
+        let mut case_number = outcome.case_number.clone();
+        if let Some(cases) = &state.cases {
+            if outcome.duplicate {
+                match cases.followed_case(&outcome.appeal_id, &outcome.case_number) {
+                    Ok(followed) => case_number = followed,
+                    Err(error) => tracing::warn!(%error, "could not read the appeal's link"),
+                }
+            } else if knowledge_reply.is_some() {
+                if let Err(error) = cases.open_case(&outcome.appeal_id).await {
+                    // The appeal is stored; its case is opened at the next start.
+                    tracing::error!(%error, case = %outcome.case_number, "could not open the case");
+                }
+            } else {
+                match cases.open_or_link(&outcome.appeal_id).await {
+                    Ok(intake) => case_number = intake.case_number().clone(),
+                    // The appeal is stored; its case is opened at the next start.
+                    Err(error) => {
+                        tracing::error!(%error, case = %outcome.case_number, "could not open the case")
+                    }
+                }
+            }
         }
 
         let result = if outcome.duplicate {
@@ -132,13 +151,13 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
 
         tracing::debug!(
             stored_id = %outcome.appeal_id,
-            case_number = %outcome.case_number,
+            case_number = %case_number,
             duplicate = outcome.duplicate,
             "appeal stored"
         );
         Ok(IntakeOutcome {
             appeal_id: outcome.appeal_id,
-            case_number: outcome.case_number.to_string(),
+            case_number: case_number.to_string(),
             emergency,
             reply: knowledge_reply,
         })

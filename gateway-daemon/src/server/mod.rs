@@ -47,7 +47,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(health::routes())
         .merge(metrics::routes());
     if let Some(cases) = &state.cases {
-        app = app.merge(crate::cases::routes(Arc::clone(cases)));
+        app =
+            app.merge(crate::cases::routes(Arc::clone(cases)))
+                .merge(crate::reports::api::routes(
+                    crate::reports::api::ReportsState {
+                        cases: Arc::clone(cases),
+                        rules: Arc::clone(&state.rules),
+                    },
+                ));
     }
     if let (Some(cases), Some(follow_ups)) = (&state.cases, &state.follow_ups) {
         app = app.merge(crate::followup::api::routes(

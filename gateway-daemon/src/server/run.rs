@@ -263,7 +263,8 @@ fn after_stored_email(state: &Arc<AppState>) -> Option<crate::email::sink::After
     }))
 }
 
-/// A new email appeal: the knowledge base may answer it by mail; then its case is opened.
+/// A new email appeal: the knowledge base may answer it by mail; then its case is opened or
+/// it joins the open case it repeats.
 // Limitation: a stop between storing the mail and this leaves the case to be opened at the
 // next start, without the knowledge base's answer.
 async fn email_appeal_stored(state: &AppState, appeal_id: &gateway_core::AppealId) {
@@ -290,7 +291,14 @@ async fn email_appeal_stored(state: &AppState, appeal_id: &gateway_core::AppealI
         &stored,
     )
     .await;
-    if let Err(error) = cases.open_case(appeal_id).await {
+    // An answered consultation has its own case, resolved at once; anything else may
+    // repeat an open case (重复件) and join it.
+    let opened = if answer.is_some() {
+        cases.open_case(appeal_id).await.map(|_| ())
+    } else {
+        cases.open_or_link(appeal_id).await.map(|_| ())
+    };
+    if let Err(error) = opened {
         tracing::error!(%error, appeal = %appeal_id, "could not open the case of an email");
         return;
     }

@@ -103,23 +103,33 @@ pub async fn lookup(
             return Ok(None);
         };
         let history = reader.store.history(&record.appeal.id)?;
-        Ok::<_, ApiError>(Some((record, history)))
+        // Citizens whose reports joined the case (重复件) follow it with their own phone.
+        let mut phones = vec![record.appeal.citizen.phone.clone()];
+        if reader.cases.is_some() {
+            let linked = crate::cases::duplicates::records::linked_to(&reader.store, &case_number)?;
+            for appeal_id in linked {
+                if let Some(linked) = reader.store.appeal(&appeal_id)? {
+                    phones.push(linked.appeal.citizen.phone);
+                }
+            }
+        }
+        Ok::<_, ApiError>(Some((record, history, phones)))
     })
     .await
     .map_err(|e| ApiError::Unavailable(format!("the read task stopped: {e}")))??;
-    let Some((record, history)) = found else {
+    let Some((record, history, phones)) = found else {
         return Err(not_found());
     };
-    let phone_digits: String = record
-        .appeal
-        .citizen
-        .phone
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    if phone_digits.len() < 4 || !phone_digits.ends_with(&last4) {
+    let matches = |phone: &Option<String>| {
+        let digits: String = phone
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        digits.len() >= 4 && digits.ends_with(&last4)
+    };
+    if !phones.iter().any(matches) {
         return Err(not_found());
     }
 

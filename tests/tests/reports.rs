@@ -6,7 +6,9 @@
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gateway_tests::{Daemon, Receiver, Sandbox, client, config_text, eventually};
+use gateway_tests::{
+    Daemon, Receiver, Sandbox, client, config_text, creds, eventually, twilio_peer,
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gateway-under-test");
@@ -106,6 +108,36 @@ fn resolve(daemon: &Daemon, case: &str, token: &str, result: &str) {
     );
 }
 
+/// A survey answer by SMS through the Twilio webhook, signed by the `twilio` package;
+/// returns the TwiML.
+fn rate_by_sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
+    let url = daemon.url("/channels/sms/twilio");
+    let params = vec![
+        (
+            "MessageSid".to_string(),
+            format!("{sid}0000000000000000000000000000"),
+        ),
+        (
+            "AccountSid".to_string(),
+            "AC0123456789abcdef0123456789abcdef".to_string(),
+        ),
+        ("From".to_string(), from.to_string()),
+        ("To".to_string(), "+15005550006".to_string()),
+        ("Body".to_string(), body.to_string()),
+        ("NumMedia".to_string(), "0".to_string()),
+    ];
+    let signed =
+        twilio_peer(&json!({"auth_token": creds::TWILIO_TOKEN, "url": url, "params": params}));
+    let response = client()
+        .post(&url)
+        .header("x-twilio-signature", signed["twilio"].as_str().unwrap())
+        .form(&params)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().unwrap()
+}
+
 /// The Beijing day number (days since 1970-01-01, UTC+8) of now.
 fn beijing_day() -> u64 {
     let seconds = SystemTime::now()
@@ -142,8 +174,19 @@ fn csv_row(text: &str, unit: &str) -> std::collections::BTreeMap<String, String>
 #[test]
 fn unit_rates_match_the_counts_worked_out_by_hand() {
     let receiver = Receiver::start(0);
+    // Twilio's Messages API for the surveys, played by a loopback server that answers 200.
+    let sms_api = Receiver::start(0);
+    let follow_up = format!(
+        "\n[follow_up]\n\n[follow_up.sms]\naccount_sid = \"ACreports0123\"\n\
+         auth_token = \"sms-auth-token-0123\"\nfrom = \"+8610690012345\"\napi_base = \"{}\"\n",
+        sms_api.url.trim_end_matches("/handoff")
+    );
     let sandbox = Sandbox::new();
-    let config = sandbox.config(&config_text("redb", None, &cases_section(&receiver.url)));
+    let config = sandbox.config(&config_text(
+        "redb",
+        None,
+        &(cases_section(&receiver.url) + &follow_up),
+    ));
     let mut daemon = Daemon::start(BIN, &config, &sandbox.data_dir());
     let first_day = beijing_day();
 
@@ -193,16 +236,22 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     distinct.dedup();
     assert_eq!(distinct.len(), 5, "five cases: {numbers:?}");
 
-    // A: resolved on time. B: resolved, then reopened by a supervisor. C: returned by
-    // commerce, so the rules give it to another unit. D: resolved on time. E: left open.
+    // A: resolved on time. B: resolved, then reopened by its citizen's dissatisfied rating.
+    // C: returned by commerce, so the rules give it to another unit. D: resolved on time.
+    // E: left open.
     resolve(&daemon, &a, MARKET, "已责令超市下架过期食品并退款");
     resolve(&daemon, &b, MARKET, "已检查饭店后厨并责令整改");
-    act(
-        &daemon,
-        &b,
-        "reopen",
-        SUPERVISOR,
-        json!({"reason": "市民反映仍未整改"}),
+    // Follow-up: each resolved case's citizen was asked by SMS, and answers by SMS: A's
+    // satisfied, B's dissatisfied (which reopens B), D's partly satisfied.
+    assert!(
+        eventually(Duration::from_secs(15), || sms_api.requests() >= 2),
+        "the surveys were not sent: {}",
+        sms_api.requests()
+    );
+    assert!(rate_by_sms(&daemon, "SMr01", "+8613800000101", "1").contains("感谢"));
+    assert!(
+        rate_by_sms(&daemon, "SMr02", "+8613800000102", "不满意，后厨还是很脏")
+            .contains("重新办理")
     );
     act(
         &daemon,
@@ -212,23 +261,24 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
         json!({"reason": "计量作弊不属于本单位职责"}),
     );
     resolve(&daemon, &d, HRSS, "已督促包工头结清工资");
+    assert!(rate_by_sms(&daemon, "SMr04", "+8613800000104", "基本满意").contains("感谢"));
     let (_, returned) = get(&daemon, &format!("/api/v1/cases/{c}"), SUPERVISOR);
     // Without commerce, the rules give C to the township where it happened.
     assert_eq!(returned["lead_unit"], "yuhu", "{returned}");
-    // Ratings: none of these cases is rated yet, so every satisfaction rate is empty. Rated
-    // cases (a citizen's survey reply through follow-up) are to be added here.
     eventually(Duration::from_secs(10), || receiver.requests() >= 6);
     let same_day = beijing_day() == first_day;
 
     // The report, by hand:
     // market-supervision: received A, B; resolved A, B, both by the deadline -> on-time
-    //   2/2 = 1.0; B reopened -> reopened 1; returned 0 -> return rate 0/2 = 0.0.
+    //   2/2 = 1.0; B reopened -> reopened 1; returned 0 -> return rate 0/2 = 0.0; rated 2
+    //   (A satisfied, B dissatisfied) -> satisfaction 1/2 = 0.5.
     // commerce: received C, returned C -> return rate 1/1 = 1.0; resolved 0 -> no on-time
     //   rate, no average.
-    // human-resources-social-security: received D, E; resolved D on time -> 1/1 = 1.0.
+    // human-resources-social-security: received D, E; resolved D on time -> 1/1 = 1.0;
+    //   rated 1 (D partly satisfied, which counts as satisfied) -> satisfaction 1/1 = 1.0.
     // yuhu: received C (dispatched to it after the return), resolved 0.
     // total: received 5 (the repeat of A is part of case A), resolved 3 (A, B, D), on time 3/3 = 1.0, returned 1 (C) ->
-    //   1/5 = 0.2, reopened 1.
+    //   1/5 = 0.2, reopened 1, rated 3, satisfied or partly 2 -> satisfaction 2/3.
     // Every case was opened and resolved on the same Beijing day, so 0 working days each.
     let (status, report) = get(
         &daemon,
@@ -245,7 +295,10 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     assert_eq!(market["reopened"], 1, "{market}");
     assert_eq!(market["returned"], 0, "{market}");
     assert_eq!(market["return_rate"], 0.0, "{market}");
-    assert_eq!(market["satisfaction_rate"], Value::Null, "{market}");
+    assert_eq!(market["rated"], 2, "{market}");
+    assert_eq!(market["satisfied"], 1, "{market}");
+    assert_eq!(market["dissatisfied"], 1, "{market}");
+    assert_eq!(market["satisfaction_rate"], 0.5, "{market}");
     let commerce = row(&report, "commerce");
     assert_eq!(commerce["received"], 1, "{commerce}");
     assert_eq!(commerce["returned"], 1, "{commerce}");
@@ -258,6 +311,8 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     assert_eq!(hrss["resolved"], 1, "{hrss}");
     assert_eq!(hrss["on_time_rate"], 1.0, "{hrss}");
     assert_eq!(hrss["return_rate"], 0.0, "{hrss}");
+    assert_eq!(hrss["partly_satisfied"], 1, "{hrss}");
+    assert_eq!(hrss["satisfaction_rate"], 1.0, "{hrss}");
     let yuhu = row(&report, "yuhu");
     assert_eq!(yuhu["unit_name"], "玉壶镇人民政府");
     assert_eq!(yuhu["received"], 1, "{yuhu}");
@@ -275,6 +330,9 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     assert_eq!(total["returned"], 1, "{total}");
     assert_eq!(total["return_rate"], 0.2, "{total}");
     assert_eq!(total["reopened"], 1, "{total}");
+    assert_eq!(total["rated"], 3, "{total}");
+    let satisfaction = total["satisfaction_rate"].as_f64().unwrap();
+    assert!((satisfaction - 2.0 / 3.0).abs() < 1e-9, "{total}");
     if same_day {
         assert_eq!(market["average_working_days"], 0.0, "{market}");
         assert_eq!(total["average_working_days"], 0.0, "{total}");

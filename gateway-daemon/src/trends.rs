@@ -75,6 +75,49 @@ pub fn observations(
     }
 }
 
+/// The instants that bound a period of Beijing days: its first midnight, and the midnight
+/// after its last day.
+pub fn bounds(period: &gateway_analysis::Period) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |day: chrono::NaiveDate| {
+        let local = day.and_time(chrono::NaiveTime::MIN);
+        DateTime::<Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(8), Utc)
+    };
+    let after = period.last_day.succ_opt().unwrap_or(period.last_day);
+    (midnight(period.first_day), midnight(after))
+}
+
+/// The title of a period's analysis, for the reader.
+pub fn title(period: &gateway_analysis::Period) -> String {
+    format!(
+        "12345 热点问题分析（{} 至 {}）",
+        period.first_day, period.last_day
+    )
+}
+
+/// Writes the four files of an analysis into `dir` (created if need be): `hot-topics.md`,
+/// `hot-topics.csv`, `topic-townships.csv` and, when there is anything to draw,
+/// `weekly-topics.svg`. Returns the paths written.
+pub fn write_files(
+    files: &TrendFiles,
+    dir: &std::path::Path,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    let mut put = |name: &str, text: &str| -> std::io::Result<()> {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
+        Ok(())
+    };
+    put("hot-topics.md", &files.markdown)?;
+    put("hot-topics.csv", &files.weekly_csv)?;
+    put("topic-townships.csv", &files.township_csv)?;
+    if let Some(svg) = &files.svg {
+        put("weekly-topics.svg", svg)?;
+    }
+    Ok(written)
+}
+
 /// The analysis of these observations, titled `title` (Chinese, for the reader).
 pub fn analyse(
     observations: &[TopicObservation],
@@ -106,6 +149,17 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_period_of_beijing_days_starts_and_ends_at_beijing_midnight() {
+        let period = gateway_analysis::Period::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        );
+        let (from, until) = bounds(&period);
+        assert_eq!(from, at("2026-10-31T16:00:00Z"));
+        assert_eq!(until, at("2026-11-30T16:00:00Z"));
     }
 
     #[test]

@@ -460,6 +460,21 @@ fn a_stale_entry_is_not_given_and_the_case_is_routed_with_it_marked_stale() {
     );
     let (_, stale) = get(daemon, "/api/v1/kb/stale", HRSS);
     assert_eq!(stale["count"], 0, "{stale}");
+
+    // The unit's row of the report counts its entries past review.
+    let (status, report) = get(
+        daemon,
+        "/api/v1/reports/units?from=2020-01-01&to=2099-12-31",
+        SUPERVISOR,
+    );
+    assert_eq!(status, 200, "{report}");
+    let market = report["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["unit"] == "market-supervision")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(market["stale_knowledge_entries"], 1, "{market}");
 }
 
 #[test]

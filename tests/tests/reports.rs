@@ -434,8 +434,42 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     assert_eq!(published, resolved, "{feed}");
     assert!(!feed.to_string().contains("138000001"), "{feed}");
 
+    // The analysis of hot topics: supervisors only; Markdown, CSV and the chart.
+    let trends = format!("/api/v1/reports/trends?{PERIOD}");
+    let (status, _, markdown) = get_text(&daemon, &trends, SUPERVISOR);
+    assert_eq!(status, 200, "{markdown}");
+    assert!(markdown.contains("热点问题"), "{markdown}");
+    let (_, content_type, weekly) = get_text(&daemon, &format!("{trends}&format=csv"), SUPERVISOR);
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(
+        weekly.starts_with("week,week_monday,topic,count,rising"),
+        "{weekly}"
+    );
+    // Six appeals were received (the repeat of A too); the weekly counts add up to them.
+    let counted: u32 = weekly
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(3).unwrap().parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(counted, 6, "{weekly}");
+    let (_, content_type, svg) = get_text(&daemon, &format!("{trends}&format=svg"), SUPERVISOR);
+    assert_eq!(content_type, "image/svg+xml");
+    assert!(svg.contains("<svg"), "{svg}");
+    assert_eq!(get_text(&daemon, &trends, HRSS).0, 403);
+    assert_eq!(
+        get_text(&daemon, &format!("{trends}&format=pdf"), SUPERVISOR).0,
+        400
+    );
+    let (status, _, _) = get_text(
+        &daemon,
+        "/api/v1/reports/trends?from=2020-01-01&to=2020-01-31&format=svg",
+        SUPERVISOR,
+    );
+    assert_eq!(status, 404, "an empty period has no chart");
+
     // The CLI refuses while the daemon holds the store, and says what to do instead.
     let data_dir = sandbox.data_dir();
+    let out_trends = sandbox.dir.path().join("trends");
     let out_csv = sandbox.dir.path().join("report.csv");
     let out_feed = sandbox.dir.path().join("feed.json");
     let cli = || {
@@ -456,6 +490,8 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
             .arg(&out_csv)
             .arg("--public-feed")
             .arg(&out_feed)
+            .arg("--trends")
+            .arg(&out_trends)
             .env_remove("RUST_LOG");
         command.output().expect("the cli runs")
     };
@@ -495,6 +531,18 @@ fn unit_rates_match_the_counts_worked_out_by_hand() {
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&out_feed).unwrap()).unwrap();
     assert_eq!(written.as_array().map(Vec::len), Some(3), "{written}");
+    // The same analysis as the API's, as files.
+    assert_eq!(
+        std::fs::read_to_string(out_trends.join("hot-topics.csv")).unwrap(),
+        weekly
+    );
+    assert!(
+        std::fs::read_to_string(out_trends.join("weekly-topics.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    assert!(out_trends.join("hot-topics.md").exists());
+    assert!(out_trends.join("topic-townships.csv").exists());
 
     // A typo in the period is refused before anything is opened.
     let typo = Command::new(BIN)

@@ -38,6 +38,11 @@ pub struct ReportArgs {
     /// file.
     #[arg(long)]
     pub public_feed: Option<PathBuf>,
+    /// Also write the analysis of hot and rising topics (分析研判) of the appeals received
+    /// in the period into this folder: hot-topics.md, hot-topics.csv, topic-townships.csv
+    /// and the chart weekly-topics.svg.
+    #[arg(long)]
+    pub trends: Option<PathBuf>,
 }
 
 /// A failure, as the message printed and the exit code.
@@ -101,6 +106,13 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         other => failed(other.to_string()),
     })?;
     let read = case_records::all(&store).and_then(|cases| ReportInputs::read(&store, &cases));
+    let observations = match &args.trends {
+        Some(_) => {
+            let (from, until) = crate::trends::bounds(&period);
+            Some(crate::trends::observations(&store, from, until))
+        }
+        None => None,
+    };
     store.close();
     let inputs = read.map_err(|e| failed(format!("cannot read the cases: {e}")))?;
 
@@ -127,6 +139,23 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         std::fs::write(path, text)
             .map_err(|e| failed(format!("cannot write {}: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
+    }
+
+    // The analysis of hot topics, if asked.
+    if let (Some(dir), Some(observations)) = (&args.trends, observations) {
+        let observations =
+            observations.map_err(|e| failed(format!("cannot read the appeals: {e}")))?;
+        let files = crate::trends::analyse(
+            &observations,
+            &gateway_analysis::TrendConfig::default(),
+            &crate::trends::title(&period),
+        )
+        .map_err(|e| failed(e.to_string()))?;
+        let written = crate::trends::write_files(&files, dir)
+            .map_err(|e| failed(format!("cannot write into {}: {e}", dir.display())))?;
+        for path in written {
+            eprintln!("wrote {}", path.display());
+        }
     }
 
     // The public feed, if asked.

@@ -53,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                     crate::reports::api::ReportsState {
                         cases: Arc::clone(cases),
                         rules: Arc::clone(&state.rules),
+                        knowledge: state.knowledge.clone(),
                     },
                 ));
     }

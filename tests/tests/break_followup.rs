@@ -449,6 +449,7 @@ fn an_unreachable_wechat_api_shows_no_app_secret_or_token_to_the_unit() {
         "no failed attempt recorded: {record}"
     );
     let error = record["messages"][0]["last_error"].as_str().unwrap();
+    assert!(error.contains("could not reach the wechat api"), "{error}");
     assert!(!error.contains(APP_SECRET), "{error}");
     assert!(!error.contains("secret="), "{error}");
     let logs = world.daemon.logs();

@@ -93,8 +93,8 @@ impl FollowUps {
     }
 
     /// Reads an SMS or WeChat message as the answer to a survey, if its sender was asked
-    /// and the text is an answer (a rating, or short enough to be a try at one). Returns
-    /// `None` when it is a new appeal. A channel's retry of a reply already read gets the
+    /// and the text is short enough to be an answer (`reply_max_chars`). Returns `None` when
+    /// it is a new appeal. A channel's retry of a reply already read gets the
     /// same answer and changes nothing.
     pub async fn take_reply(&self, appeal: &Appeal) -> Result<Option<ReplyTaken>, CasesError> {
         let Some(key) = reply_key(appeal) else {
@@ -162,8 +162,13 @@ impl FollowUps {
         if !matches!(follow_up.state(), FollowUpState::Asked { .. }) {
             return Ok(None);
         }
+        // An SMS or WeChat message longer than an answer is a new appeal even when it says
+        // 满意 somewhere ("希望尽快处理，让群众满意"): taken in, it is kept and seen; read as a
+        // rating, it would close the case and be lost. A reply mail is tied to its case by
+        // threading, so its length does not matter.
         let rating = plan.parser().read(text).rating;
-        if rating == Rating::Unclear && text.chars().count() > settings.section.reply_max_chars {
+        let long = text.chars().count() > settings.section.reply_max_chars;
+        if long && (rating == Rating::Unclear || matches!(answer, Answer::InReply)) {
             return Ok(None);
         }
 

@@ -82,6 +82,7 @@ pub async fn consult_knowledge(
             .map(CandidateRecord::from)
             .collect(),
         not_helpful_at: None,
+        not_helpful_message_id: None,
     };
 
     // Durable before the case opens, so the case follows what was decided.
@@ -114,9 +115,10 @@ pub async fn consult_knowledge(
 
 /// When the appeal is the citizen's "did not help" reply to a direct answer given within
 /// the configured window (same WeChat OpenID or SMS phone), sends that case to its lead
-/// unit with a fresh deadline and answers with the "turned into a case" text. The reply
-/// itself is kept in the case's history, not stored as an appeal. `None`: an ordinary
-/// appeal, taken in as usual.
+/// unit with a fresh deadline and answers with the "turned into a case" text; the channel's
+/// retry of that message gets the same kind of answer. The reply itself is kept in the
+/// case's history, not stored as an appeal. `None`: an ordinary appeal (or a survey answer),
+/// taken in as usual.
 pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<IntakeOutcome> {
     let (service, cases) = (state.knowledge.as_ref()?, state.cases.as_ref()?);
     let config = &service.config().not_helpful;
@@ -170,6 +172,7 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
         {
             Ok(case) => {
                 record.not_helpful_at = Some(Utc::now());
+                record.not_helpful_message_id = Some(appeal.channel_message_id.clone());
                 state
                     .metrics
                     .knowledge
@@ -184,7 +187,12 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
                 return None;
             }
         }
-    } else if record.not_helpful_at.is_some() {
+    } else if record.not_helpful_at.is_some()
+        && record.not_helpful_message_id.as_deref() == Some(appeal.channel_message_id.as_str())
+    {
+        // The channel's retry of the reply that sent the case. A later "没用" from the same
+        // citizen (an answer to the survey once the unit resolved the case, say) is not
+        // swallowed here.
         case
     } else {
         return None;

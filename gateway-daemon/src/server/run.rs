@@ -60,7 +60,7 @@ pub enum ServeError {
     /// The HTTP client for emergencies could not be built.
     #[error("could not build the emergency hand-off client: {0}")]
     Client(String),
-    /// The knowledge base could not be opened or its files imported.
+    /// The knowledge base could not be opened, or a configured folder listed.
     #[error("the knowledge base could not be opened: {0}")]
     Knowledge(String),
     /// The server failed while running.

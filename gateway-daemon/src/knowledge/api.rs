@@ -386,6 +386,17 @@ async fn import(
     let imported: Vec<ImportedEntry> = parsed.map_err(|error| KnowledgeError::Unprocessable {
         problems: vec![(error.line, error.problem.to_string())],
     })?;
+    // An empty file, or one with `#` headings instead of `##`, is a mistake to tell about.
+    if imported.is_empty() {
+        return Err(KnowledgeError::Unprocessable {
+            problems: vec![(
+                1,
+                "the file holds no entries: in Markdown each entry starts with a `## question` \
+                 heading, in CSV each row after the header is one entry"
+                    .to_string(),
+            )],
+        });
+    }
     let lines: BTreeMap<String, usize> = imported
         .iter()
         .map(|i| (i.entry.id.clone(), i.line))

@@ -554,3 +554,39 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     assert_eq!(case_state(&world.daemon, &number), "reopened");
     assert_eq!(count_appeals(&world.daemon), 1);
 }
+
+#[test]
+fn a_did_not_help_reply_delivered_twice_at_once_sends_the_case_once_and_stores_nothing() {
+    let world = World::start(None, true);
+    for round in 0..4 {
+        let phone = format!("+86138000001{round:02}");
+        let twiml = sms(
+            &world.daemon,
+            &format!("SMbreakconsult0000000000000000{round:02}"),
+            &phone,
+            "请问灵活就业人员怎么缴纳养老保险",
+        );
+        let number = case_number_in(&twiml);
+
+        // Twilio delivers the same "没用" twice at the same moment.
+        let sid = format!("SMbreaknothelpful00000000000000{round:02}");
+        let answers: Vec<String> = thread::scope(|scope| {
+            let sends: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| sms(&world.daemon, &sid, &phone, "没用")))
+                .collect();
+            sends.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        for answer in &answers {
+            assert!(answer.contains("已转为工单"), "round {round}: {answer}");
+            assert_eq!(case_number_in(answer), number, "round {round}: {answer}");
+        }
+        assert_eq!(
+            count_appeals(&world.daemon),
+            round + 1,
+            "round {round}: the retry was stored as an appeal"
+        );
+        assert_eq!(case_state(&world.daemon, &number), "dispatched");
+    }
+    let logs = world.daemon.logs();
+    assert!(!logs.contains("138000001"), "a phone is logged");
+}

@@ -267,6 +267,7 @@ fn case_number_in(reply: &str) -> String {
         .or_else(|| reply.find("工单").map(|i| i + "工单".len()))
         .unwrap_or_else(|| panic!("the reply names the case: {reply}"));
     reply[start..]
+        .trim_start()
         .chars()
         .take_while(char::is_ascii_digit)
         .collect()

@@ -133,12 +133,18 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
         return None;
     }
 
-    // The citizen's latest direct answer, if it is recent enough.
-    let found = records::latest_answer(&state.store, &key).and_then(|number| match number {
-        Some(number) => records::load(&state.store, &number),
-        None => Ok(None),
-    });
-    let mut record = match found {
+    // The citizen's latest direct answer, if it is recent enough. Read under the case's
+    // lock: a second delivery of the same reply waits, then finds it already taken.
+    let number = match records::latest_answer(&state.store, &key) {
+        Ok(Some(number)) => number,
+        Ok(None) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the citizen's latest direct answer");
+            return None;
+        }
+    };
+    let _guard = service.lock_replies(&number).await;
+    let mut record = match records::load(&state.store, &number) {
         Ok(Some(record)) => record,
         Ok(None) => return None,
         Err(error) => {
@@ -152,7 +158,6 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
     }
 
     // The case goes to its unit once; a retry of the reply is answered the same way.
-    let number = record.case_number.clone();
     let case = match cases.case(&number) {
         Ok(Some(case)) => case,
         _ => return None,
@@ -234,6 +239,7 @@ pub async fn email_not_helpful(
     if !says_not_helpful(&own, &config.phrases, config.max_chars) {
         return None;
     }
+    let _guard = service.lock_replies(case_number).await;
     let mut record = records::load(&state.store, case_number).ok()??;
     let case = cases.case(case_number).ok()??;
     case.knowledge_answer()?;

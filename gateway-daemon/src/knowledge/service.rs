@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::NaiveDate;
+use gateway_core::case::CaseNumber;
 use gateway_core::{Appeal, Channel, RoutingDecision, UnitId};
 use knowledge_base::{Candidate, DirectAnswer, Entry, KbError, KnowledgeBase, Outcome};
 use sha2::Digest as _;
 
 use super::config::KnowledgeConfig;
+use crate::cases::locks::{CaseGuard, CaseLocks};
 use super::error::KnowledgeError;
 
 /// What the knowledge base says about one appeal.
@@ -30,6 +32,7 @@ pub struct KnowledgeService {
     config: KnowledgeConfig,
     reply_accounts: BTreeSet<String>,
     email_answers: bool,
+    replies: CaseLocks,
 }
 
 impl std::fmt::Debug for KnowledgeService {
@@ -63,6 +66,7 @@ impl KnowledgeService {
             config,
             reply_accounts,
             email_answers: false,
+            replies: CaseLocks::default(),
         })
     }
 
@@ -71,6 +75,12 @@ impl KnowledgeService {
     pub fn with_email_answers(mut self) -> Self {
         self.email_answers = true;
         self
+    }
+
+    /// Waits until no other "did not help" reply to the case is being read, so that two
+    /// deliveries of the same reply never both act on it.
+    pub async fn lock_replies(&self, case_number: &CaseNumber) -> CaseGuard {
+        self.replies.lock(case_number).await
     }
 
     /// The section in force.

@@ -591,3 +591,51 @@ fn a_did_not_help_reply_delivered_twice_at_once_sends_the_case_once_and_stores_n
     let logs = world.daemon.logs();
     assert!(!logs.contains("138000001"), "a phone is logged");
 }
+
+#[test]
+fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
+    // The SMS API cannot be reached at first: the survey waits in the outbox.
+    let mut world = World::start(None, false);
+    let reachable = world.provider.base.clone();
+    let down = closed_port();
+    let text = std::fs::read_to_string(&world.config).unwrap();
+    let sms_base = format!("api_base = \"{reachable}\"\n\n[follow_up.wechat");
+    assert!(text.contains(&sms_base), "{text}");
+    std::fs::write(
+        &world.config,
+        text.replace(&sms_base, &format!("api_base = \"{down}\"\n\n[follow_up.wechat")),
+    )
+    .unwrap();
+    world.restart();
+
+    let phone = "+8613800000036";
+    let twiml = sms(
+        &world.daemon,
+        "SMbreak00000000000000000000000061",
+        phone,
+        "玉壶镇的超市卖过期食品，要求退款商家不理",
+    );
+    let number = case_number_in(&twiml);
+    assert!(eventually(WAIT, || world.market.accepted().len() == 1));
+    resolve(&world.daemon, &number, MARKET);
+    assert!(eventually(WAIT, || {
+        follow_up(&world.daemon, &number, MARKET).1["messages"][0]["last_error"].is_string()
+    }));
+
+    // Back up, and restarted: the survey goes out, once.
+    std::fs::write(&world.config, text).unwrap();
+    world.restart();
+    assert!(
+        eventually(WAIT, || world.provider.sms().len() == 1),
+        "the queued survey was lost"
+    );
+    let twiml = sms(
+        &world.daemon,
+        "SMbreak00000000000000000000000062",
+        phone,
+        "1",
+    );
+    assert!(twiml.contains("感谢"), "{twiml}");
+    thread::sleep(Duration::from_secs(2));
+    assert_eq!(world.provider.sms().len(), 1, "{:?}", world.provider.sms());
+}

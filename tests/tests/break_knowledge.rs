@@ -397,3 +397,26 @@ fn an_id_another_unit_took_does_not_stop_the_daemon_when_the_department_file_nam
     assert_eq!(status, 200, "{entry}");
     assert!(entry.contains("当场制卡"), "{entry}");
 }
+
+#[test]
+fn a_retired_entry_id_stays_with_its_unit() {
+    let setup = start();
+    let daemon = &setup.daemon;
+    let path = "/api/v1/kb/entries/hrss-flexible-pension";
+    let (status, text) = raw(daemon, "DELETE", path, HRSS, None, Vec::new());
+    assert_eq!(status, 200, "{text}");
+
+    // Another unit may not take the retired id, nor read its history.
+    let body = serde_json::to_vec(&entry_body("灵活就业人员怎么缴纳养老保险", None)).unwrap();
+    let (status, text) = raw(daemon, "PUT", path, MARKET, Some("application/json"), body);
+    assert_eq!(status, 403, "{text}");
+    let history = format!("{path}/history");
+    assert_eq!(raw(daemon, "GET", &history, MARKET, None, Vec::new()).0, 403);
+
+    // Its own unit still reads the history, and may bring the entry back.
+    let (status, text) = raw(daemon, "GET", &history, HRSS, None, Vec::new());
+    assert_eq!(status, 200, "{text}");
+    let body = serde_json::to_vec(&entry_body("灵活就业人员怎么缴纳养老保险", None)).unwrap();
+    let (status, text) = raw(daemon, "PUT", path, HRSS, Some("application/json"), body);
+    assert_eq!(status, 201, "{text}");
+}

@@ -603,7 +603,10 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     assert!(text.contains(&sms_base), "{text}");
     std::fs::write(
         &world.config,
-        text.replace(&sms_base, &format!("api_base = \"{down}\"\n\n[follow_up.wechat")),
+        text.replace(
+            &sms_base,
+            &format!("api_base = \"{down}\"\n\n[follow_up.wechat"),
+        ),
     )
     .unwrap();
     world.restart();

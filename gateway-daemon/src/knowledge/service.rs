@@ -12,8 +12,8 @@ use knowledge_base::{Candidate, DirectAnswer, Entry, KbError, KnowledgeBase, Out
 use sha2::Digest as _;
 
 use super::config::KnowledgeConfig;
-use crate::cases::locks::{CaseGuard, CaseLocks};
 use super::error::KnowledgeError;
+use crate::cases::locks::{CaseGuard, CaseLocks};
 
 /// What the knowledge base says about one appeal.
 #[derive(Debug, Clone, PartialEq)]
@@ -396,9 +396,12 @@ mod tests {
             .unwrap();
         assert_eq!(ids, ["hrss-card"]);
         // The broken file is not remembered as imported: it is read again next time.
-        let imported = std::fs::read_to_string(dir.path().join("knowledge").join(IMPORTED_FILE))
-            .unwrap();
-        assert!(imported.contains("human-resources-social-security.md"), "{imported}");
+        let imported =
+            std::fs::read_to_string(dir.path().join("knowledge").join(IMPORTED_FILE)).unwrap();
+        assert!(
+            imported.contains("human-resources-social-security.md"),
+            "{imported}"
+        );
         assert!(!imported.contains("market-supervision.md"), "{imported}");
     }
 

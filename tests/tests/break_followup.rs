@@ -642,3 +642,23 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     thread::sleep(Duration::from_secs(2));
     assert_eq!(world.provider.sms().len(), 1, "{:?}", world.provider.sms());
 }
+
+#[test]
+fn an_unsigned_sms_callback_cannot_answer_a_survey_in_the_citizens_name() {
+    let world = World::start(None, false);
+    let number = surveyed_sms_case(
+        &world,
+        "+8613800000037",
+        "SMbreak00000000000000000000000071",
+    );
+    let forged = json!({"extend": "", "mobile": "13800000037", "nationcode": "86", "sign": "", "text": "3", "time": 1735700000});
+    let response = client()
+        .post(world.daemon.url("/channels/sms/tencent"))
+        .json(&forged)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(case_state(&world.daemon, &number), "resolved");
+    // It is taken in as an appeal, where people see it.
+    assert_eq!(count_appeals(&world.daemon), 2);
+}

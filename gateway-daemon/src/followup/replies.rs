@@ -1,5 +1,6 @@
 //! The citizen's answers to surveys, wherever they arrive, and the waits that run out.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,7 @@ pub struct FollowUps {
     store: AppealStore,
     cases: Arc<CaseService>,
     surveys: Arc<Surveys>,
+    signed_sms_accounts: BTreeSet<String>,
     locks: CaseLocks,
 }
 
@@ -51,13 +53,33 @@ enum Answer {
 }
 
 impl FollowUps {
-    /// Follow-ups over the case service that holds `surveys`.
-    pub fn new(store: AppealStore, cases: Arc<CaseService>, surveys: Arc<Surveys>) -> FollowUps {
+    /// Follow-ups over the case service that holds `surveys`. An SMS answers a survey only
+    /// when it came by one of `signed_sms_accounts`, whose webhook signature proves the
+    /// sender's phone (Twilio); from other accounts it is a new appeal.
+    pub fn new(
+        store: AppealStore,
+        cases: Arc<CaseService>,
+        surveys: Arc<Surveys>,
+        signed_sms_accounts: BTreeSet<String>,
+    ) -> FollowUps {
         FollowUps {
             store,
             cases,
             surveys,
+            signed_sms_accounts,
             locks: CaseLocks::default(),
+        }
+    }
+
+    /// Whether the message's sender is proven by its channel: a signed SMS account, or
+    /// WeChat (the push is signed with the account's token).
+    fn sender_proven(&self, appeal: &Appeal) -> bool {
+        match appeal.channel {
+            gateway_core::Channel::Sms => appeal
+                .channel_message_id
+                .split_once(':')
+                .is_some_and(|(account, _)| self.signed_sms_accounts.contains(account)),
+            _ => true,
         }
     }
 
@@ -97,6 +119,12 @@ impl FollowUps {
     /// it is a new appeal. A channel's retry of a reply already read gets the
     /// same answer and changes nothing.
     pub async fn take_reply(&self, appeal: &Appeal) -> Result<Option<ReplyTaken>, CasesError> {
+        // Limitation: the Alibaba and Tencent SMS callbacks carry no signature, so anyone
+        // who reaches the intake could post an answer in a citizen's name; their messages
+        // are taken in as appeals. Surveys go out over Twilio, whose replies come signed.
+        if !self.sender_proven(appeal) {
+            return Ok(None);
+        }
         let Some(key) = reply_key(appeal) else {
             return Ok(None);
         };

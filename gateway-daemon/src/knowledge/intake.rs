@@ -126,6 +126,11 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
     if !says_not_helpful(&appeal.body, &config.phrases, config.max_chars) {
         return None;
     }
+    // Only on a channel that gives direct answers, whose sender is proven (WeChat, a signed
+    // Twilio account): an unsigned SMS callback cannot speak for the citizen's phone.
+    if !service.replies_on(appeal) {
+        return None;
+    }
 
     // An emergency never waits behind a reply: it takes the usual path to its hand-off.
     let route = state.rules.current().route(&RouteInput::from(appeal));

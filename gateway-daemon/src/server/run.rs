@@ -186,11 +186,24 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
             Some(Arc::new(service))
         }
     };
+    // The SMS accounts whose webhook is signed (Twilio): only there is the sender's phone
+    // proven, and only there does the webhook's answer reach the sender.
+    let signed_sms_accounts: std::collections::BTreeSet<String> = config
+        .channels
+        .sms
+        .iter()
+        .flat_map(|sms| &sms.accounts)
+        .filter(|(_, account)| {
+            matches!(account, channel_adapters::sms::SmsAccountConfig::Twilio(_))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
     let follow_ups = match (&cases, &surveys) {
         (Some(cases), Some(surveys)) => Some(Arc::new(crate::followup::FollowUps::new(
             store.clone(),
             Arc::clone(cases),
             Arc::clone(surveys),
+            signed_sms_accounts.clone(),
         ))),
         _ => None,
     };
@@ -199,16 +212,7 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
     let knowledge = match &config.knowledge {
         None => None,
         Some(section) => {
-            let reply_accounts = config
-                .channels
-                .sms
-                .iter()
-                .flat_map(|sms| &sms.accounts)
-                .filter(|(_, account)| {
-                    matches!(account, channel_adapters::sms::SmsAccountConfig::Twilio(_))
-                })
-                .map(|(name, _)| name.clone())
-                .collect();
+            let reply_accounts = signed_sms_accounts;
             let service = crate::knowledge::KnowledgeService::open(
                 section.clone(),
                 &config.data_dir,

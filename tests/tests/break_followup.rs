@@ -373,7 +373,6 @@ fn a_long_new_complaint_that_mentions_satisfaction_is_not_read_as_a_rating() {
 }
 
 #[test]
-#[ignore = "design: a short new appeal (under reply_max_chars, no rating in it) sent while a survey waits is read as an unclear answer and never stored"]
 fn a_short_new_complaint_during_a_survey_is_taken_in_as_an_appeal() {
     let world = World::start(None, false);
     let phone = "+8613800000032";

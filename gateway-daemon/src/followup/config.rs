@@ -37,8 +37,9 @@ pub struct FollowUpSection {
     #[serde(default = "default_tick_seconds")]
     pub tick_seconds: u64,
     /// An SMS or WeChat message from a citizen who was asked for a rating is read as the
-    /// reply when it is at most this many characters long (if unclear, the survey is sent
-    /// again); a longer one is a new appeal, even when it mentions 满意. A reply mail is read
+    /// reply when it is at most this many characters long (if it gives no rating and the
+    /// routing rules find no matter in it, the survey is sent again; if they do, it is a new
+    /// appeal); a longer one is a new appeal, even when it mentions 满意. A reply mail is read
     /// at any length when it gives a rating. Default 40.
     #[serde(default = "default_reply_max_chars")]
     pub reply_max_chars: usize,

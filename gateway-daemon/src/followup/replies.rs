@@ -47,7 +47,10 @@ impl std::fmt::Debug for FollowUps {
 /// How an answer reaches the citizen.
 enum Answer {
     /// On the channel's own reply to their message (WeChat passive reply, TwiML).
-    InReply,
+    InReply {
+        /// Whether the routing rules found a matter in the message.
+        routed: bool,
+    },
     /// As a message of its own (an email reply).
     Message,
 }
@@ -115,10 +118,16 @@ impl FollowUps {
     }
 
     /// Reads an SMS or WeChat message as the answer to a survey, if its sender was asked
-    /// and the text is short enough to be an answer (`reply_max_chars`). Returns `None` when
-    /// it is a new appeal. A channel's retry of a reply already read gets the
-    /// same answer and changes nothing.
-    pub async fn take_reply(&self, appeal: &Appeal) -> Result<Option<ReplyTaken>, CasesError> {
+    /// and the text is short enough to be an answer (`reply_max_chars`). A message that
+    /// gives no rating is a try at one (the survey is asked again) only when the routing
+    /// rules found no matter in it (`routed` false); "路灯坏了，请派人修" is a new appeal.
+    /// Returns `None` when it is a new appeal. A channel's retry of a reply already read
+    /// gets the same answer and changes nothing.
+    pub async fn take_reply(
+        &self,
+        appeal: &Appeal,
+        routed: bool,
+    ) -> Result<Option<ReplyTaken>, CasesError> {
         // Limitation: the Alibaba and Tencent SMS callbacks carry no signature, so anyone
         // who reaches the intake could post an answer in a citizen's name; their messages
         // are taken in as appeals. Surveys go out over Twilio, whose replies come signed.
@@ -138,7 +147,7 @@ impl FollowUps {
             &case_number,
             &appeal.body,
             &appeal.channel_message_id,
-            Answer::InReply,
+            Answer::InReply { routed },
         )
         .await
     }
@@ -196,7 +205,12 @@ impl FollowUps {
         // threading, so its length does not matter.
         let rating = plan.parser().read(text).rating;
         let long = text.chars().count() > settings.section.reply_max_chars;
-        if long && (rating == Rating::Unclear || matches!(answer, Answer::InReply)) {
+        if long && (rating == Rating::Unclear || matches!(answer, Answer::InReply { .. })) {
+            return Ok(None);
+        }
+        // A short message without a rating that the rules route somewhere is about a
+        // matter of its own, not a garbled rating.
+        if rating == Rating::Unclear && matches!(answer, Answer::InReply { routed: true }) {
             return Ok(None);
         }
 

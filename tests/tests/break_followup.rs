@@ -553,6 +553,9 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     assert!(again.contains("已转为工单"), "{again}");
     assert_eq!(case_state(&world.daemon, &number), "reopened");
     assert_eq!(count_appeals(&world.daemon), 1);
+    let logs = world.daemon.logs();
+    assert!(!logs.contains("13800000034"), "a phone is logged");
+    assert!(!logs.contains("还是没用"), "a reply's text is logged");
 }
 
 #[test]

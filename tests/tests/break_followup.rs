@@ -666,7 +666,6 @@ fn an_unsigned_sms_callback_cannot_answer_a_survey_in_the_citizens_name() {
 }
 
 #[test]
-#[ignore = "larger: a phone keeps one survey (the latest); the earlier case's survey can never be answered and closes as unanswered"]
 fn two_surveys_to_the_same_phone_can_both_be_answered() {
     let world = World::start(None, false);
     let phone = "+8613800000038";

@@ -137,10 +137,7 @@ impl FollowUps {
         let Some(key) = reply_key(appeal) else {
             return Ok(None);
         };
-        let Some(number) = self.store.get(CONTACTS_TABLE, &key)? else {
-            return Ok(None);
-        };
-        let Some(case_number) = CaseNumber::parse(&String::from_utf8_lossy(&number)) else {
+        let Some(case_number) = self.survey_of(&key, &appeal.channel_message_id)? else {
             return Ok(None);
         };
         self.reply(
@@ -150,6 +147,49 @@ impl FollowUps {
             Answer::InReply { routed },
         )
         .await
+    }
+
+    /// The case whose survey a message from the contact `key` answers: the latest survey
+    /// sent there when it waits for an answer (or already read this message); otherwise
+    /// the most recently resolved other case of the contact that waits, so that a citizen
+    /// with two cases surveyed can answer both, newest first.
+    // Limitation: the fallback reads every follow-up record, as the round of waits does.
+    fn survey_of(&self, key: &str, message_id: &str) -> Result<Option<CaseNumber>, StoreError> {
+        let Some(number) = self.store.get(CONTACTS_TABLE, key)? else {
+            return Ok(None);
+        };
+        let Some(latest) = CaseNumber::parse(&String::from_utf8_lossy(&number)) else {
+            return Ok(None);
+        };
+        let open = |record: &FollowUpRecord| {
+            record.read.iter().any(|id| id == message_id)
+                || record
+                    .follow_up
+                    .as_ref()
+                    .is_some_and(|f| matches!(f.state(), FollowUpState::Asked { .. }))
+        };
+        if self.record(&latest)?.as_ref().is_some_and(open) {
+            return Ok(Some(latest));
+        }
+        let mut found: Option<FollowUpRecord> = None;
+        for (_, bytes) in self.store.scan_prefix(FOLLOW_UPS_TABLE, b"", usize::MAX)? {
+            let Ok(record) = serde_json::from_slice::<FollowUpRecord>(&bytes) else {
+                continue;
+            };
+            let theirs = record
+                .address
+                .as_ref()
+                .is_some_and(|a| a.contact_key() == key);
+            if theirs
+                && open(&record)
+                && found
+                    .as_ref()
+                    .is_none_or(|f| f.resolved_at < record.resolved_at)
+            {
+                found = Some(record);
+            }
+        }
+        Ok(found.map(|record| record.case_number))
     }
 
     /// Reads an email that answers a survey email of `case_number`. Returns `None` when the

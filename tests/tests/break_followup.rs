@@ -237,6 +237,18 @@ fn sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
 
 /// Posts a plain-mode WeChat text message; returns the passive reply's text.
 fn wechat(daemon: &Daemon, openid: &str, msg_id: u64, content: &str) -> String {
+    wechat_push(
+        daemon,
+        openid,
+        &format!(
+            "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId>"
+        ),
+    )
+}
+
+/// Posts a plain-mode WeChat message with these fields after the sender; returns the
+/// passive reply.
+fn wechat_push(daemon: &Daemon, openid: &str, fields: &str) -> String {
     let (timestamp, nonce) = ("1735700001", "20261204");
     let mut parts = [PLAIN_TOKEN, timestamp, nonce];
     parts.sort_unstable();
@@ -245,7 +257,7 @@ fn wechat(daemon: &Daemon, openid: &str, msg_id: u64, content: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     let xml = format!(
-        "<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>1735700000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+        "<xml><ToUserName><![CDATA[gh_7e7e7e7e7e7e]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>1735700000</CreateTime>{fields}</xml>"
     );
     let response = client()
         .post(daemon.url(&format!(
@@ -696,4 +708,35 @@ fn two_surveys_to_the_same_phone_can_both_be_answered() {
         "1",
     );
     assert_eq!(case_state(&world.daemon, &first), "closed");
+}
+
+#[test]
+fn a_photo_sent_while_a_survey_waits_is_kept_as_an_appeal() {
+    let world = World::start(None, false);
+    let openid = "oBreakFollower000000000000002";
+    let reply = wechat(
+        &world.daemon,
+        openid,
+        24600000000000011,
+        "玉壶镇的超市卖过期食品，要求退款商家不理",
+    );
+    let number = case_number_in(&reply);
+    assert!(eventually(WAIT, || world.market.accepted().len() == 1));
+    resolve(&world.daemon, &number, MARKET);
+    assert!(eventually(WAIT, || {
+        follow_up(&world.daemon, &number, MARKET).1["state"] == "asked"
+    }));
+
+    // The citizen answers with a photo of the shelf, still full of expired goods.
+    let reply = wechat_push(
+        &world.daemon,
+        openid,
+        "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://127.0.0.1:9/shelf.jpg]]></PicUrl><MediaId><![CDATA[media-1]]></MediaId><MsgId>24600000000000012</MsgId>",
+    );
+    assert!(
+        !reply.contains("未能识别"),
+        "the photo was read as a rating: {reply}"
+    );
+    assert_eq!(count_appeals(&world.daemon), 2, "the photo was not kept");
+    assert_eq!(case_state(&world.daemon, &number), "resolved");
 }

@@ -137,6 +137,19 @@ impl FollowUps {
         let Some(key) = reply_key(appeal) else {
             return Ok(None);
         };
+        // A photo, a video or a recording nobody transcribed is something to look at, not a
+        // rating: kept as an appeal. A voice message whose transcript rates is an answer.
+        let unclear = self
+            .surveys
+            .settings()
+            .plan
+            .parser()
+            .read(&appeal.body)
+            .rating
+            == Rating::Unclear;
+        if unclear && !appeal.attachments.is_empty() {
+            return Ok(None);
+        }
         let Some(case_number) = self.survey_of(&key, &appeal.channel_message_id)? else {
             return Ok(None);
         };

@@ -68,7 +68,12 @@ async fn setup() -> Setup {
         .unwrap()
         .with_surveys(Arc::clone(&surveys)),
     );
-    let follow_ups = FollowUps::new(store.clone(), Arc::clone(&service), Arc::clone(&surveys));
+    let follow_ups = FollowUps::new(
+        store.clone(),
+        Arc::clone(&service),
+        Arc::clone(&surveys),
+        std::collections::BTreeSet::from(["twilio".to_string()]),
+    );
     let worker = MessageWorker::new(
         store.clone(),
         senders,

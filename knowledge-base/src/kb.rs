@@ -58,6 +58,9 @@ pub struct KnowledgeBase {
     log: HistoryLog,
     changes: Vec<Change>,
     entries: BTreeMap<String, Entry>,
+    /// The unit each id ever used belongs to, retired entries included: an id stays with its
+    /// unit, so another unit can neither take a retired id nor read its history as its own.
+    owners: BTreeMap<String, UnitId>,
     index: SearchIndex,
 }
 
@@ -81,9 +84,15 @@ impl KnowledgeBase {
         // The entries are what the history says.
         let (log, changes) = HistoryLog::open(&dir.join(HISTORY_FILE))?;
         let mut entries = BTreeMap::new();
+        let mut owners = BTreeMap::new();
         for change in &changes {
             match &change.entry {
-                Some(entry) => entries.insert(change.entry_id.clone(), entry.clone()),
+                Some(entry) => {
+                    owners
+                        .entry(change.entry_id.clone())
+                        .or_insert_with(|| entry.owner.clone());
+                    entries.insert(change.entry_id.clone(), entry.clone())
+                }
                 None => entries.remove(&change.entry_id),
             };
         }
@@ -109,6 +118,7 @@ impl KnowledgeBase {
             log,
             changes,
             entries,
+            owners,
             index,
         })
     }
@@ -125,7 +135,8 @@ impl KnowledgeBase {
     }
 
     /// Adds or changes entries in the name of `actor`, all or none: every entry is checked
-    /// (valid, owned by `actor`, not already owned by another unit) before anything is written.
+    /// (valid, owned by `actor`, its id not already used by another unit, even for an entry
+    /// since retired) before anything is written.
     pub fn upsert_many(
         &mut self,
         actor: &UnitId,
@@ -139,7 +150,10 @@ impl KnowledgeBase {
                 problem,
             })?;
             let current = self.entries.get(&entry.id);
-            let owner = current.map_or(&entry.owner, |c| &c.owner);
+            let owner = current
+                .map(|c| &c.owner)
+                .or_else(|| self.owners.get(&entry.id))
+                .unwrap_or(&entry.owner);
             if owner != actor || &entry.owner != actor {
                 return Err(KbError::NotOwner {
                     actor: actor.clone(),
@@ -245,6 +259,9 @@ impl KnowledgeBase {
         }
         let ids: Vec<String> = written.iter().map(|e| e.id.clone()).collect();
         for entry in written {
+            self.owners
+                .entry(entry.id.clone())
+                .or_insert_with(|| entry.owner.clone());
             self.entries.insert(entry.id.clone(), entry);
         }
         let upserts: Vec<&Entry> = ids.iter().filter_map(|id| self.entries.get(id)).collect();
@@ -275,6 +292,12 @@ impl KnowledgeBase {
     /// Every change ever made, oldest first.
     pub fn changes(&self) -> &[Change] {
         &self.changes
+    }
+
+    /// The unit an id belongs to: the owner of its entry, or of its last version once
+    /// retired; `None` for an id never used.
+    pub fn owner_of(&self, entry_id: &str) -> Option<&UnitId> {
+        self.owners.get(entry_id)
     }
 
     /// The changes to one entry, oldest first.

@@ -183,3 +183,34 @@ fn a_unit_imports_only_its_own_file() {
     assert!(again.iter().all(|o| *o == Outcome::Unchanged));
     assert_eq!(kb.changes().len(), outcomes.len());
 }
+
+#[test]
+fn a_retired_id_stays_with_its_unit_across_a_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pension = entry(
+        "hrss-1",
+        HRSS,
+        "养老保险怎么交",
+        "到社保窗口办理。",
+        &["劳动和社会保障"],
+    );
+    {
+        let mut kb = KnowledgeBase::open(dir.path()).expect("open");
+        kb.upsert(&unit(HRSS), pension.clone()).expect("create");
+        kb.retire(&unit(HRSS), "hrss-1").expect("retire");
+        assert_eq!(kb.owner_of("hrss-1").map(|u| u.as_str()), Some(HRSS));
+    }
+    let mut kb = KnowledgeBase::open(dir.path()).expect("reopen");
+    let mut taken = pension.clone();
+    taken.owner = unit(TRANSPORT);
+    let error = kb.upsert(&unit(TRANSPORT), taken).expect_err("refused");
+    assert!(
+        matches!(&error, KbError::NotOwner { owner, .. } if owner.as_str() == HRSS),
+        "{error}"
+    );
+    assert_eq!(
+        kb.upsert(&unit(HRSS), pension).expect("back"),
+        Outcome::Created
+    );
+    assert_eq!(kb.owner_of("never-used"), None);
+}

@@ -208,12 +208,17 @@ impl Mailroom {
 
     /// A plain-text mail from the citizen into the hotline's folder; `headers` are added.
     fn citizen_writes(&mut self, id: &str, subject: &str, headers: &str, text: &str) {
+        let citizen = self.citizen();
+        self.writes_from(&citizen, id, subject, headers, text);
+    }
+
+    /// A plain-text mail from `from` into the hotline's folder; `headers` are added.
+    fn writes_from(&mut self, from: &str, id: &str, subject: &str, headers: &str, text: &str) {
         let message = format!(
-            "From: <{}>\nTo: <xianzhang@wencheng.example.gov.cn>\nSubject: {subject}\n\
+            "From: <{from}>\nTo: <xianzhang@wencheng.example.gov.cn>\nSubject: {subject}\n\
              Message-ID: <{id}-{}@example.com>\n{headers}Date: Fri, 04 Dec 2026 09:00:00 +0800\n\
              MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\
              Content-Transfer-Encoding: 8bit\n\n{text}\n",
-            self.citizen(),
             self.tag
         );
         let folder = self.folder.clone();
@@ -454,4 +459,84 @@ fn an_email_consultation_is_answered_by_mail_and_a_reply_that_it_did_not_help_di
         messages[1]["text"].as_str().unwrap().contains(&case_number),
         "{messages:?}"
     );
+}
+
+#[test]
+fn a_mail_from_anyone_but_the_citizen_does_not_rate_the_case() {
+    let Some(mut room) = Mailroom::start("") else {
+        return;
+    };
+    room.citizen_writes(
+        "appeal",
+        "超市卖过期食品",
+        "",
+        "玉壶镇的超市卖过期食品，要求退款商家不理。",
+    );
+    let case_number = room.first_case(MARKET);
+    assert!(eventually(WAIT, || room.market.accepted().len() == 1));
+    let path = format!("/api/v1/cases/{case_number}");
+    let daemon = &room.daemon;
+    assert_eq!(
+        api(
+            daemon,
+            "POST",
+            &format!("{path}/acknowledge"),
+            MARKET,
+            json!({})
+        )
+        .0,
+        200
+    );
+    let (status, body) = api(
+        daemon,
+        "POST",
+        &format!("{path}/resolve"),
+        MARKET,
+        json!({"result": "已责令超市下架过期食品并退款", "citizen_informed_by": "email"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let messages = room.messages_sent(&case_number, 1);
+    let message_id = format!(
+        "{}@wencheng.example.gov.cn",
+        messages[0]["id"].as_str().unwrap()
+    );
+
+    // Case numbers follow each other, and the subject alone ties a mail to its case: anyone
+    // may write "3" about a case. Neither that nor a reply threaded to the survey from
+    // another address rates it; the citizen's own answer, fetched after them, does.
+    let stranger = format!("someone-{}@example.org", room.tag);
+    room.writes_from(
+        &stranger,
+        "forged-1",
+        &format!("Re: 【工单{case_number}】办理结果回访"),
+        "",
+        "3",
+    );
+    room.writes_from(
+        &stranger,
+        "forged-2",
+        "Re: survey",
+        &format!("In-Reply-To: <{message_id}>\n"),
+        "3 不满意",
+    );
+    room.citizen_writes(
+        "answer",
+        "Re: survey",
+        &format!("In-Reply-To: <{message_id}>\n"),
+        "1",
+    );
+    assert!(
+        eventually(WAIT, || room.case_state(&case_number) == "closed"),
+        "the case is {}, not closed by the citizen's answer",
+        room.case_state(&case_number)
+    );
+    let (_, record) = api(
+        &room.daemon,
+        "GET",
+        &format!("{path}/follow-up"),
+        MARKET,
+        Value::Null,
+    );
+    assert_eq!(record["rating"], "satisfied", "{record}");
+    assert_eq!(record["reopens"], 0, "{record}");
 }

@@ -49,6 +49,8 @@ pub enum StoredEmail {
         text: String,
         /// The reply's Message-ID.
         message_id: String,
+        /// The sender's address, as the mail gave it.
+        from: Option<String>,
     },
 }
 
@@ -393,6 +395,7 @@ impl StoreSink {
                 case_number: case_number.clone(),
                 text: reply.body.clone(),
                 message_id: reply.channel_message_id.clone(),
+                from: reply.citizen.email.clone(),
             })
             .await;
         }

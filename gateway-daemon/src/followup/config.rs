@@ -36,10 +36,11 @@ pub struct FollowUpSection {
     /// How often surveys whose wait ran out are looked for, in seconds. Default 60.
     #[serde(default = "default_tick_seconds")]
     pub tick_seconds: u64,
-    /// A message from a citizen who was asked for a rating is read as the reply when it
-    /// gives a rating, or when it is at most this many characters long (then, if unclear, the
-    /// survey is sent again). A longer message that gives no rating is a new appeal.
-    /// Default 40.
+    /// An SMS or WeChat message from a citizen who was asked for a rating is read as the
+    /// reply when it is at most this many characters long (if it gives no rating and the
+    /// routing rules find no matter in it, the survey is sent again; if they do, it is a new
+    /// appeal); a longer one is a new appeal, even when it mentions 满意. A reply mail is read
+    /// at any length when it gives a rating. Default 40.
     #[serde(default = "default_reply_max_chars")]
     pub reply_max_chars: usize,
     /// The answer to a satisfied or partly satisfied rating; `{case_number}` is replaced.

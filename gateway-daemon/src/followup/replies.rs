@@ -1,5 +1,6 @@
 //! The citizen's answers to surveys, wherever they arrive, and the waits that run out.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,7 @@ pub struct FollowUps {
     store: AppealStore,
     cases: Arc<CaseService>,
     surveys: Arc<Surveys>,
+    signed_sms_accounts: BTreeSet<String>,
     locks: CaseLocks,
 }
 
@@ -45,19 +47,42 @@ impl std::fmt::Debug for FollowUps {
 /// How an answer reaches the citizen.
 enum Answer {
     /// On the channel's own reply to their message (WeChat passive reply, TwiML).
-    InReply,
+    InReply {
+        /// Whether the routing rules found a matter in the message.
+        routed: bool,
+    },
     /// As a message of its own (an email reply).
     Message,
 }
 
 impl FollowUps {
-    /// Follow-ups over the case service that holds `surveys`.
-    pub fn new(store: AppealStore, cases: Arc<CaseService>, surveys: Arc<Surveys>) -> FollowUps {
+    /// Follow-ups over the case service that holds `surveys`. An SMS answers a survey only
+    /// when it came by one of `signed_sms_accounts`, whose webhook signature proves the
+    /// sender's phone (Twilio); from other accounts it is a new appeal.
+    pub fn new(
+        store: AppealStore,
+        cases: Arc<CaseService>,
+        surveys: Arc<Surveys>,
+        signed_sms_accounts: BTreeSet<String>,
+    ) -> FollowUps {
         FollowUps {
             store,
             cases,
             surveys,
+            signed_sms_accounts,
             locks: CaseLocks::default(),
+        }
+    }
+
+    /// Whether the message's sender is proven by its channel: a signed SMS account, or
+    /// WeChat (the push is signed with the account's token).
+    fn sender_proven(&self, appeal: &Appeal) -> bool {
+        match appeal.channel {
+            gateway_core::Channel::Sms => appeal
+                .channel_message_id
+                .split_once(':')
+                .is_some_and(|(account, _)| self.signed_sms_accounts.contains(account)),
+            _ => true,
         }
     }
 
@@ -93,26 +118,91 @@ impl FollowUps {
     }
 
     /// Reads an SMS or WeChat message as the answer to a survey, if its sender was asked
-    /// and the text is an answer (a rating, or short enough to be a try at one). Returns
-    /// `None` when it is a new appeal. A channel's retry of a reply already read gets the
-    /// same answer and changes nothing.
-    pub async fn take_reply(&self, appeal: &Appeal) -> Result<Option<ReplyTaken>, CasesError> {
+    /// and the text is short enough to be an answer (`reply_max_chars`). A message that
+    /// gives no rating is a try at one (the survey is asked again) only when the routing
+    /// rules found no matter in it (`routed` false); "路灯坏了，请派人修" is a new appeal.
+    /// Returns `None` when it is a new appeal. A channel's retry of a reply already read
+    /// gets the same answer and changes nothing.
+    pub async fn take_reply(
+        &self,
+        appeal: &Appeal,
+        routed: bool,
+    ) -> Result<Option<ReplyTaken>, CasesError> {
+        // Limitation: the Alibaba and Tencent SMS callbacks carry no signature, so anyone
+        // who reaches the intake could post an answer in a citizen's name; their messages
+        // are taken in as appeals. Surveys go out over Twilio, whose replies come signed.
+        if !self.sender_proven(appeal) {
+            return Ok(None);
+        }
         let Some(key) = reply_key(appeal) else {
             return Ok(None);
         };
-        let Some(number) = self.store.get(CONTACTS_TABLE, &key)? else {
+        // A photo, a video or a recording nobody transcribed is something to look at, not a
+        // rating: kept as an appeal. A voice message whose transcript rates is an answer.
+        let unclear = self
+            .surveys
+            .settings()
+            .plan
+            .parser()
+            .read(&appeal.body)
+            .rating
+            == Rating::Unclear;
+        if unclear && !appeal.attachments.is_empty() {
             return Ok(None);
-        };
-        let Some(case_number) = CaseNumber::parse(&String::from_utf8_lossy(&number)) else {
+        }
+        let Some(case_number) = self.survey_of(&key, &appeal.channel_message_id)? else {
             return Ok(None);
         };
         self.reply(
             &case_number,
             &appeal.body,
             &appeal.channel_message_id,
-            Answer::InReply,
+            Answer::InReply { routed },
         )
         .await
+    }
+
+    /// The case whose survey a message from the contact `key` answers: the latest survey
+    /// sent there when it waits for an answer (or already read this message); otherwise
+    /// the most recently resolved other case of the contact that waits, so that a citizen
+    /// with two cases surveyed can answer both, newest first.
+    // Limitation: the fallback reads every follow-up record, as the round of waits does.
+    fn survey_of(&self, key: &str, message_id: &str) -> Result<Option<CaseNumber>, StoreError> {
+        let Some(number) = self.store.get(CONTACTS_TABLE, key)? else {
+            return Ok(None);
+        };
+        let Some(latest) = CaseNumber::parse(&String::from_utf8_lossy(&number)) else {
+            return Ok(None);
+        };
+        let open = |record: &FollowUpRecord| {
+            record.read.iter().any(|id| id == message_id)
+                || record
+                    .follow_up
+                    .as_ref()
+                    .is_some_and(|f| matches!(f.state(), FollowUpState::Asked { .. }))
+        };
+        if self.record(&latest)?.as_ref().is_some_and(open) {
+            return Ok(Some(latest));
+        }
+        let mut found: Option<FollowUpRecord> = None;
+        for (_, bytes) in self.store.scan_prefix(FOLLOW_UPS_TABLE, b"", usize::MAX)? {
+            let Ok(record) = serde_json::from_slice::<FollowUpRecord>(&bytes) else {
+                continue;
+            };
+            let theirs = record
+                .address
+                .as_ref()
+                .is_some_and(|a| a.contact_key() == key);
+            if theirs
+                && open(&record)
+                && found
+                    .as_ref()
+                    .is_none_or(|f| f.resolved_at < record.resolved_at)
+            {
+                found = Some(record);
+            }
+        }
+        Ok(found.map(|record| record.case_number))
     }
 
     /// Reads an email that answers a survey email of `case_number`. Returns `None` when the
@@ -162,8 +252,18 @@ impl FollowUps {
         if !matches!(follow_up.state(), FollowUpState::Asked { .. }) {
             return Ok(None);
         }
+        // An SMS or WeChat message longer than an answer is a new appeal even when it says
+        // 满意 somewhere ("希望尽快处理，让群众满意"): taken in, it is kept and seen; read as a
+        // rating, it would close the case and be lost. A reply mail is tied to its case by
+        // threading, so its length does not matter.
         let rating = plan.parser().read(text).rating;
-        if rating == Rating::Unclear && text.chars().count() > settings.section.reply_max_chars {
+        let long = text.chars().count() > settings.section.reply_max_chars;
+        if long && (rating == Rating::Unclear || matches!(answer, Answer::InReply { .. })) {
+            return Ok(None);
+        }
+        // A short message without a rating that the rules route somewhere is about a
+        // matter of its own, not a garbled rating.
+        if rating == Rating::Unclear && matches!(answer, Answer::InReply { routed: true }) {
             return Ok(None);
         }
 

@@ -167,7 +167,7 @@ impl Senders {
             ])
             .send()
             .await
-            .map_err(|e| AttemptError::Retryable(format!("could not reach the sms api: {e}")))?;
+            .map_err(|e| http_failure("could not reach the sms api", e))?;
         status_outcome(response.status(), "the sms api")
     }
 }
@@ -194,10 +194,10 @@ impl WechatSender {
             ])
             .send()
             .await
-            .map_err(|e| AttemptError::Retryable(format!("could not reach the wechat api: {e}")))?
+            .map_err(|e| http_failure("could not reach the wechat api", e))?
             .json()
             .await
-            .map_err(|e| AttemptError::Retryable(format!("the wechat token answer: {e}")))?;
+            .map_err(|e| http_failure("the wechat token answer", e))?;
         match answer.access_token {
             Some(token) => {
                 // Renewed five minutes early, as the platform allows two tokens to overlap.
@@ -243,12 +243,10 @@ impl WechatSender {
                 .json(&body)
                 .send()
                 .await
-                .map_err(|e| {
-                    AttemptError::Retryable(format!("could not reach the wechat api: {e}"))
-                })?
+                .map_err(|e| http_failure("could not reach the wechat api", e))?
                 .json()
                 .await
-                .map_err(|e| AttemptError::Retryable(format!("the wechat send answer: {e}")))?;
+                .map_err(|e| http_failure("the wechat send answer", e))?;
             match answer.errcode {
                 0 => return Ok(()),
                 code if TOKEN_EXPIRED.contains(&code) && !fresh => continue,
@@ -272,4 +270,19 @@ impl WechatSender {
             "wechat refused a fresh access token".to_string(),
         ))
     }
+}
+
+/// A failed request as a retryable error, without its URL: the WeChat token request carries
+/// the app secret in its query and the send request the access token, and the error is kept
+/// with the message, which the case's units can read, and logged.
+fn http_failure(what: &str, error: reqwest::Error) -> AttemptError {
+    let error = error.without_url();
+    let mut text = format!("{what}: {error}");
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    AttemptError::Retryable(text)
 }

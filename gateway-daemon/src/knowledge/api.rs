@@ -332,16 +332,14 @@ async fn entry_history(
 ) -> Result<Response, KnowledgeError> {
     let caller = caller(&state, &headers)?;
     let wanted = id.clone();
-    let changes = service(&state)?
-        .read(move |kb| kb.history(&wanted).into_iter().cloned().collect::<Vec<_>>())
+    // A retired entry keeps its history, and its id stays with its unit.
+    let (owner, changes) = service(&state)?
+        .read(move |kb| {
+            let changes = kb.history(&wanted).into_iter().cloned().collect::<Vec<_>>();
+            (kb.owner_of(&wanted).cloned(), changes)
+        })
         .await?;
-
-    // A retired entry keeps its history; its owner is the one of its last version.
-    let owner = changes
-        .iter()
-        .rev()
-        .find_map(|c| c.entry.as_ref().map(|e| e.owner.clone()))
-        .ok_or_else(|| KnowledgeError::NotFound(format!("no entry has id {id:?}")))?;
+    let owner = owner.ok_or_else(|| KnowledgeError::NotFound(format!("no entry has id {id:?}")))?;
     if !caller.sees(&owner) {
         return Err(KnowledgeError::Forbidden(format!(
             "entry {id} belongs to {owner}; a unit sees only its own entries"
@@ -386,6 +384,17 @@ async fn import(
     let imported: Vec<ImportedEntry> = parsed.map_err(|error| KnowledgeError::Unprocessable {
         problems: vec![(error.line, error.problem.to_string())],
     })?;
+    // An empty file, or one with `#` headings instead of `##`, is a mistake to tell about.
+    if imported.is_empty() {
+        return Err(KnowledgeError::Unprocessable {
+            problems: vec![(
+                1,
+                "the file holds no entries: in Markdown each entry starts with a `## question` \
+                 heading, in CSV each row after the header is one entry"
+                    .to_string(),
+            )],
+        });
+    }
     let lines: BTreeMap<String, usize> = imported
         .iter()
         .map(|i| (i.entry.id.clone(), i.line))

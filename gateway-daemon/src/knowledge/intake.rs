@@ -82,6 +82,7 @@ pub async fn consult_knowledge(
             .map(CandidateRecord::from)
             .collect(),
         not_helpful_at: None,
+        not_helpful_message_id: None,
     };
 
     // Durable before the case opens, so the case follows what was decided.
@@ -114,14 +115,20 @@ pub async fn consult_knowledge(
 
 /// When the appeal is the citizen's "did not help" reply to a direct answer given within
 /// the configured window (same WeChat OpenID or SMS phone), sends that case to its lead
-/// unit with a fresh deadline and answers with the "turned into a case" text. The reply
-/// itself is kept in the case's history, not stored as an appeal. `None`: an ordinary
-/// appeal, taken in as usual.
+/// unit with a fresh deadline and answers with the "turned into a case" text; the channel's
+/// retry of that message gets the same kind of answer. The reply itself is kept in the
+/// case's history, not stored as an appeal. `None`: an ordinary appeal (or a survey answer),
+/// taken in as usual.
 pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<IntakeOutcome> {
     let (service, cases) = (state.knowledge.as_ref()?, state.cases.as_ref()?);
     let config = &service.config().not_helpful;
     let key = records::citizen_key(appeal)?;
     if !says_not_helpful(&appeal.body, &config.phrases, config.max_chars) {
+        return None;
+    }
+    // Only on a channel that gives direct answers, whose sender is proven (WeChat, a signed
+    // Twilio account): an unsigned SMS callback cannot speak for the citizen's phone.
+    if !service.replies_on(appeal) {
         return None;
     }
 
@@ -131,12 +138,18 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
         return None;
     }
 
-    // The citizen's latest direct answer, if it is recent enough.
-    let found = records::latest_answer(&state.store, &key).and_then(|number| match number {
-        Some(number) => records::load(&state.store, &number),
-        None => Ok(None),
-    });
-    let mut record = match found {
+    // The citizen's latest direct answer, if it is recent enough. Read under the case's
+    // lock: a second delivery of the same reply waits, then finds it already taken.
+    let number = match records::latest_answer(&state.store, &key) {
+        Ok(Some(number)) => number,
+        Ok(None) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the citizen's latest direct answer");
+            return None;
+        }
+    };
+    let _guard = service.lock_replies(&number).await;
+    let mut record = match records::load(&state.store, &number) {
         Ok(Some(record)) => record,
         Ok(None) => return None,
         Err(error) => {
@@ -150,7 +163,6 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
     }
 
     // The case goes to its unit once; a retry of the reply is answered the same way.
-    let number = record.case_number.clone();
     let case = match cases.case(&number) {
         Ok(Some(case)) => case,
         _ => return None,
@@ -170,6 +182,7 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
         {
             Ok(case) => {
                 record.not_helpful_at = Some(Utc::now());
+                record.not_helpful_message_id = Some(appeal.channel_message_id.clone());
                 state
                     .metrics
                     .knowledge
@@ -184,7 +197,12 @@ pub async fn answer_not_helpful(state: &AppState, appeal: &Appeal) -> Option<Int
                 return None;
             }
         }
-    } else if record.not_helpful_at.is_some() {
+    } else if record.not_helpful_at.is_some()
+        && record.not_helpful_message_id.as_deref() == Some(appeal.channel_message_id.as_str())
+    {
+        // The channel's retry of the reply that sent the case. A later "没用" from the same
+        // citizen (an answer to the survey once the unit resolved the case, say) is not
+        // swallowed here.
         case
     } else {
         return None;
@@ -226,6 +244,7 @@ pub async fn email_not_helpful(
     if !says_not_helpful(&own, &config.phrases, config.max_chars) {
         return None;
     }
+    let _guard = service.lock_replies(case_number).await;
     let mut record = records::load(&state.store, case_number).ok()??;
     let case = cases.case(case_number).ok()??;
     case.knowledge_answer()?;

@@ -36,6 +36,10 @@ pub struct KnowledgeRecord {
     /// When the citizen said the answer did not help, which sent the case to its unit.
     #[serde(default)]
     pub not_helpful_at: Option<DateTime<Utc>>,
+    /// The channel's id of that "did not help" message: only its retry gets the same answer
+    /// again; any later message from the citizen takes the usual path.
+    #[serde(default)]
+    pub not_helpful_message_id: Option<String>,
 }
 
 /// The entry a citizen was answered with.

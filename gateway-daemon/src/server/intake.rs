@@ -7,8 +7,8 @@
 use std::time::Instant;
 
 use channel_adapters::IntakeOutcome;
-use gateway_core::Appeal;
 use gateway_core::mask;
+use gateway_core::{Appeal, Principle};
 use routing_rules::RouteInput;
 use tracing::Instrument as _;
 
@@ -54,7 +54,7 @@ pub async fn take_in(state: &AppState, appeal: Appeal) -> Result<IntakeOutcome, 
         if decision.emergency.is_none()
             && let Some(follow_ups) = &state.follow_ups
             && let Some(taken) = follow_ups
-                .take_reply(&appeal)
+                .take_reply(&appeal, decision.principle != Principle::Coordination)
                 .await
                 .inspect_err(|error| tracing::warn!(%error, "the survey answer could not be read; taking the message in as an appeal"))
                 .ok()

@@ -60,7 +60,7 @@ pub enum ServeError {
     /// The HTTP client for emergencies could not be built.
     #[error("could not build the emergency hand-off client: {0}")]
     Client(String),
-    /// The knowledge base could not be opened or its files imported.
+    /// The knowledge base could not be opened, or a configured folder listed.
     #[error("the knowledge base could not be opened: {0}")]
     Knowledge(String),
     /// The server failed while running.
@@ -186,11 +186,24 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
             Some(Arc::new(service))
         }
     };
+    // The SMS accounts whose webhook is signed (Twilio): only there is the sender's phone
+    // proven, and only there does the webhook's answer reach the sender.
+    let signed_sms_accounts: std::collections::BTreeSet<String> = config
+        .channels
+        .sms
+        .iter()
+        .flat_map(|sms| &sms.accounts)
+        .filter(|(_, account)| {
+            matches!(account, channel_adapters::sms::SmsAccountConfig::Twilio(_))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
     let follow_ups = match (&cases, &surveys) {
         (Some(cases), Some(surveys)) => Some(Arc::new(crate::followup::FollowUps::new(
             store.clone(),
             Arc::clone(cases),
             Arc::clone(surveys),
+            signed_sms_accounts.clone(),
         ))),
         _ => None,
     };
@@ -199,16 +212,7 @@ pub async fn build_state(config: &GatewayConfig) -> Result<Arc<AppState>, ServeE
     let knowledge = match &config.knowledge {
         None => None,
         Some(section) => {
-            let reply_accounts = config
-                .channels
-                .sms
-                .iter()
-                .flat_map(|sms| &sms.accounts)
-                .filter(|(_, account)| {
-                    matches!(account, channel_adapters::sms::SmsAccountConfig::Twilio(_))
-                })
-                .map(|(name, _)| name.clone())
-                .collect();
+            let reply_accounts = signed_sms_accounts;
             let service = crate::knowledge::KnowledgeService::open(
                 section.clone(),
                 &config.data_dir,
@@ -257,7 +261,11 @@ fn after_stored_email(state: &Arc<AppState>) -> Option<crate::email::sink::After
                     case_number,
                     text,
                     message_id,
-                } => email_reply_stored(&state, &case_number, &text, &message_id).await,
+                    from,
+                } => {
+                    email_reply_stored(&state, &case_number, &text, &message_id, from.as_deref())
+                        .await
+                }
             }
         })
     }))
@@ -317,13 +325,31 @@ async fn email_appeal_stored(state: &AppState, appeal_id: &gateway_core::AppealI
     }
 }
 
-/// A reply mail to a case: the answer to its survey, or "did not help" to its direct answer.
+/// A reply mail to a case: the answer to its survey, or "did not help" to its direct answer,
+/// when it comes from the citizen's own address. A mail is tied to its case by its subject
+/// alone as well, and case numbers follow each other, so a mail from anyone else is only
+/// kept with the case, where people read it.
+// Limitation: a citizen answering from another mailbox than the one the case knows is not
+// read either; and a forged From header still passes, as mail does not prove its sender.
 async fn email_reply_stored(
     state: &AppState,
     case_number: &gateway_core::case::CaseNumber,
     text: &str,
     message_id: &str,
+    from: Option<&str>,
 ) {
+    let citizen = match state.store.appeal_by_case_number(case_number) {
+        Ok(Some(record)) => record.appeal.citizen.email,
+        Ok(None) => None,
+        Err(error) => {
+            tracing::error!(%error, case = %case_number, "could not read the case of a reply mail");
+            return;
+        }
+    };
+    if !same_address(from, citizen.as_deref()) {
+        tracing::info!(case = %case_number, "a reply mail from another address than the citizen's is kept with the case, not read as an answer");
+        return;
+    }
     if let Some(follow_ups) = &state.follow_ups {
         match follow_ups
             .take_email_reply(case_number, text, message_id)
@@ -351,6 +377,15 @@ async fn email_reply_stored(
         {
             tracing::error!(%error, case = %case_number, "could not queue the mail that the case went to its unit");
         }
+    }
+}
+
+/// Whether a mail's sender is the citizen's address (case does not matter); never without
+/// both.
+fn same_address(from: Option<&str>, citizen: Option<&str>) -> bool {
+    match (from, citizen) {
+        (Some(from), Some(citizen)) => from.trim().eq_ignore_ascii_case(citizen.trim()),
+        _ => false,
     }
 }
 
@@ -555,5 +590,24 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("ctrl-c received"),
         () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_address;
+
+    #[test]
+    fn a_reply_counts_only_from_the_citizens_own_address() {
+        assert!(same_address(
+            Some(" Zhang@Example.org"),
+            Some("zhang@example.org")
+        ));
+        assert!(!same_address(
+            Some("li@example.org"),
+            Some("zhang@example.org")
+        ));
+        assert!(!same_address(None, Some("zhang@example.org")));
+        assert!(!same_address(Some("zhang@example.org"), None));
     }
 }

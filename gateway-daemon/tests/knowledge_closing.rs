@@ -45,6 +45,7 @@ async fn answered(
         route_reason: None,
         candidates: Vec::new(),
         not_helpful_at: None,
+        not_helpful_message_id: None,
     };
     let mut batch = WriteBatch::new();
     records::stage(&mut batch, &record, Some(&format!("wechat:o-{message_id}"))).unwrap();

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use gateway_core::case::CaseNumber;
 use gateway_core::store::{AppealStore, StoreError, WriteBatch};
-use gateway_core::{Appeal, AppealId, Channel, UnitId};
+use gateway_core::{Appeal, AppealId, UnitId};
 use knowledge_base::{Candidate, Freshness};
 use serde::{Deserialize, Serialize};
 
@@ -85,17 +85,10 @@ impl From<&Candidate> for CandidateRecord {
 }
 
 /// The key under which a citizen's latest direct answer is found: the WeChat OpenID, or
-/// the phone number of an SMS; `None` for other channels and for an unknown sender.
+/// the phone number of an SMS (in the same form as follow-up's, so `+86 138…` and `138…`
+/// are one citizen); `None` for other channels and for an unknown sender.
 pub fn citizen_key(appeal: &Appeal) -> Option<String> {
-    let citizen = &appeal.citizen;
-    match appeal.channel {
-        Channel::Wechat => citizen
-            .wechat_openid
-            .as_ref()
-            .map(|openid| format!("wechat:{openid}")),
-        Channel::Sms => citizen.phone.as_ref().map(|phone| format!("sms:{phone}")),
-        _ => None,
-    }
+    crate::followup::address::reply_key(appeal)
 }
 
 /// The record of a case.
@@ -128,7 +121,7 @@ pub fn stage(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::Citizen;
+    use gateway_core::{Channel, Citizen};
 
     fn appeal(channel: Channel, citizen: Citizen) -> Appeal {
         Appeal::builder(channel, "m-1", "没有帮助")
@@ -149,6 +142,14 @@ mod tests {
         );
         assert_eq!(
             citizen_key(&appeal(Channel::Sms, citizen.clone())).as_deref(),
+            Some("sms:13800000001")
+        );
+        let international = Citizen {
+            phone: Some("+86 138-0000-0001".into()),
+            ..Citizen::default()
+        };
+        assert_eq!(
+            citizen_key(&appeal(Channel::Sms, international)).as_deref(),
             Some("sms:13800000001")
         );
         assert_eq!(citizen_key(&appeal(Channel::Phone, citizen)), None);

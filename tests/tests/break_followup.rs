@@ -13,7 +13,7 @@ use std::thread;
 use std::time::Duration;
 
 use gateway_tests::{
-    Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, creds, eventually,
+    Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, eventually, twilio_sms,
 };
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -97,7 +97,7 @@ impl Provider {
     }
 
     /// The texts of the SMS sent.
-    fn sms(&self) -> Vec<String> {
+    fn twilio_sms(&self) -> Vec<String> {
         self.bodies
             .lock()
             .unwrap()
@@ -210,31 +210,6 @@ impl World {
     }
 }
 
-/// Sends an SMS over the Twilio webhook, signed; returns the TwiML.
-fn sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
-    let url = daemon.url("/channels/sms/twilio");
-    let params = vec![
-        ("MessageSid".to_string(), sid.to_string()),
-        (
-            "AccountSid".to_string(),
-            "AC0123456789abcdef0123456789abcdef".to_string(),
-        ),
-        ("From".to_string(), from.to_string()),
-        ("To".to_string(), "+15005550006".to_string()),
-        ("Body".to_string(), body.to_string()),
-        ("NumMedia".to_string(), "0".to_string()),
-    ];
-    let signature = channel_adapters::sms::twilio_signature(creds::TWILIO_TOKEN, &url, &params);
-    let response = client()
-        .post(&url)
-        .header("x-twilio-signature", signature)
-        .form(&params)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().unwrap()
-}
-
 /// Posts a plain-mode WeChat text message; returns the passive reply's text.
 fn wechat(daemon: &Daemon, openid: &str, msg_id: u64, content: &str) -> String {
     wechat_push(
@@ -329,7 +304,7 @@ fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, Value) {
 
 /// An SMS complaint to market supervision, resolved, its survey sent. Returns the case.
 fn surveyed_sms_case(world: &World, phone: &str, sid: &str) -> String {
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         sid,
         phone,
@@ -339,7 +314,7 @@ fn surveyed_sms_case(world: &World, phone: &str, sid: &str) -> String {
     assert!(eventually(WAIT, || world.market.accepted().len() == 1));
     resolve(&world.daemon, &number, MARKET);
     assert!(
-        eventually(WAIT, || world.provider.sms().len() == 1),
+        eventually(WAIT, || world.provider.twilio_sms().len() == 1),
         "no survey SMS"
     );
     number
@@ -354,7 +329,7 @@ fn a_long_new_complaint_that_mentions_satisfaction_is_not_read_as_a_rating() {
     // A new, unrelated complaint that happens to say 满意 while the survey waits.
     let complaint = "玉壶镇东樟村村口的烧烤店每天营业到凌晨两点，油烟和噪音很大，\
                      老人孩子都睡不好，希望有关部门尽快处理，让群众满意";
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000002",
         phone,
@@ -369,7 +344,7 @@ fn a_long_new_complaint_that_mentions_satisfaction_is_not_read_as_a_rating() {
     assert_eq!(case_state(&world.daemon, &number), "resolved");
 
     // The survey still waits for its answer, and takes one.
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000003",
         phone,
@@ -389,7 +364,7 @@ fn a_short_new_complaint_during_a_survey_is_taken_in_as_an_appeal() {
     let world = World::start(None, false);
     let phone = "+8613800000032";
     let number = surveyed_sms_case(&world, phone, "SMbreak00000000000000000000000011");
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000012",
         phone,
@@ -408,7 +383,7 @@ fn a_retried_rating_is_applied_once_even_after_a_restart() {
 
     // The survey outlives a restart.
     world.restart();
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000022",
         phone,
@@ -419,7 +394,7 @@ fn a_retried_rating_is_applied_once_even_after_a_restart() {
 
     // Twilio retries the same reply after another restart: same answer, no second reopening.
     world.restart();
-    let again = sms(
+    let again = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000022",
         phone,
@@ -518,7 +493,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     let phone = "+8613800000034";
 
     // Answered from the knowledge base, then "没用": the case goes to its unit.
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000041",
         phone,
@@ -526,7 +501,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     );
     assert!(twiml.contains("参保登记"), "{twiml}");
     let number = case_number_in(&twiml);
-    let turned = sms(
+    let turned = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000042",
         phone,
@@ -540,13 +515,13 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     assert!(
         eventually(WAIT, || world
             .provider
-            .sms()
+            .twilio_sms()
             .iter()
             .any(|text| text.contains(&number))),
         "no survey: {:?}",
-        world.provider.sms()
+        world.provider.twilio_sms()
     );
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000043",
         phone,
@@ -556,7 +531,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     assert_eq!(case_state(&world.daemon, &number), "reopened");
 
     // The retry of the "没用" still gets its first kind of answer and changes nothing.
-    let again = sms(
+    let again = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000042",
         phone,
@@ -575,7 +550,7 @@ fn a_did_not_help_reply_delivered_twice_at_once_sends_the_case_once_and_stores_n
     let world = World::start(None, true);
     for round in 0..4 {
         let phone = format!("+86138000001{round:02}");
-        let twiml = sms(
+        let twiml = twilio_sms(
             &world.daemon,
             &format!("SMbreakconsult0000000000000000{round:02}"),
             &phone,
@@ -587,7 +562,7 @@ fn a_did_not_help_reply_delivered_twice_at_once_sends_the_case_once_and_stores_n
         let sid = format!("SMbreaknothelpful00000000000000{round:02}");
         let answers: Vec<String> = thread::scope(|scope| {
             let sends: Vec<_> = (0..2)
-                .map(|_| scope.spawn(|| sms(&world.daemon, &sid, &phone, "没用")))
+                .map(|_| scope.spawn(|| twilio_sms(&world.daemon, &sid, &phone, "没用")))
                 .collect();
             sends.into_iter().map(|s| s.join().unwrap()).collect()
         });
@@ -626,7 +601,7 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     world.restart();
 
     let phone = "+8613800000036";
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000061",
         phone,
@@ -643,10 +618,10 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     std::fs::write(&world.config, text).unwrap();
     world.restart();
     assert!(
-        eventually(WAIT, || world.provider.sms().len() == 1),
+        eventually(WAIT, || world.provider.twilio_sms().len() == 1),
         "the queued survey was lost"
     );
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000062",
         phone,
@@ -654,7 +629,12 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     );
     assert!(twiml.contains("感谢"), "{twiml}");
     thread::sleep(Duration::from_secs(2));
-    assert_eq!(world.provider.sms().len(), 1, "{:?}", world.provider.sms());
+    assert_eq!(
+        world.provider.twilio_sms().len(),
+        1,
+        "{:?}",
+        world.provider.twilio_sms()
+    );
 }
 
 #[test]
@@ -682,7 +662,7 @@ fn two_surveys_to_the_same_phone_can_both_be_answered() {
     let world = World::start(None, false);
     let phone = "+8613800000038";
     let first = surveyed_sms_case(&world, phone, "SMbreak00000000000000000000000081");
-    let twiml = sms(
+    let twiml = twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000082",
         phone,
@@ -691,17 +671,17 @@ fn two_surveys_to_the_same_phone_can_both_be_answered() {
     let second = case_number_in(&twiml);
     assert!(eventually(WAIT, || world.market.accepted().len() == 2));
     resolve(&world.daemon, &second, MARKET);
-    assert!(eventually(WAIT, || world.provider.sms().len() == 2));
+    assert!(eventually(WAIT, || world.provider.twilio_sms().len() == 2));
 
     // Two answers, one per survey, newest first.
-    sms(
+    twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000083",
         phone,
         "1",
     );
     assert_eq!(case_state(&world.daemon, &second), "closed");
-    sms(
+    twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000084",
         phone,

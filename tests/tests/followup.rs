@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use gateway_tests::{
     Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, creds, eventually,
-    twilio_peer, wechat_peer,
+    twilio_sms, wechat_peer,
 };
 use serde_json::{Value, json};
 
@@ -201,32 +201,6 @@ fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, Value) {
         token,
         Value::Null,
     )
-}
-
-/// Sends an SMS through the Twilio webhook, signed by the `twilio` package; returns the TwiML.
-fn twilio_sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
-    let url = daemon.url("/channels/sms/twilio");
-    let params = vec![
-        ("MessageSid".to_string(), sid.to_string()),
-        (
-            "AccountSid".to_string(),
-            "AC0123456789abcdef0123456789abcdef".to_string(),
-        ),
-        ("From".to_string(), from.to_string()),
-        ("To".to_string(), "+15005550006".to_string()),
-        ("Body".to_string(), body.to_string()),
-        ("NumMedia".to_string(), "0".to_string()),
-    ];
-    let signed =
-        twilio_peer(&json!({"auth_token": creds::TWILIO_TOKEN, "url": url, "params": params}));
-    let response = client()
-        .post(&url)
-        .header("x-twilio-signature", signed["twilio"].as_str().unwrap())
-        .form(&params)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().unwrap()
 }
 
 fn digits_after(text: &str, marker: &str) -> String {

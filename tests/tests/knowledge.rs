@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use gateway_tests::{Daemon, Receiver, Sandbox, client, config_text, creds, eventually};
+use gateway_tests::{
+    Daemon, Receiver, Sandbox, client, config_text, creds, eventually, twilio_sms,
+};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
@@ -158,32 +160,6 @@ fn case_number_in(reply: &str) -> String {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect()
-}
-
-/// Posts a Twilio SMS from `from` and returns the TwiML answer. Signed with the adapter's own
-/// function: the signature itself is checked against Twilio's package in `channels.rs`.
-fn twilio_sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
-    let url = daemon.url("/channels/sms/twilio");
-    let params = vec![
-        ("MessageSid".to_string(), sid.to_string()),
-        (
-            "AccountSid".to_string(),
-            "AC0123456789abcdef0123456789abcdef".to_string(),
-        ),
-        ("From".to_string(), from.to_string()),
-        ("To".to_string(), "+15005550006".to_string()),
-        ("Body".to_string(), body.to_string()),
-        ("NumMedia".to_string(), "0".to_string()),
-    ];
-    let signature = channel_adapters::sms::twilio_signature(creds::TWILIO_TOKEN, &url, &params);
-    let response = client()
-        .post(&url)
-        .header("x-twilio-signature", signature)
-        .form(&params)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().unwrap()
 }
 
 fn get(daemon: &Daemon, path: &str, token: &str) -> (u16, Value) {

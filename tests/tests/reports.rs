@@ -6,9 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gateway_tests::{
-    Daemon, Receiver, Sandbox, client, config_text, creds, eventually, twilio_peer,
-};
+use gateway_tests::{Daemon, Receiver, Sandbox, client, config_text, eventually, twilio_sms};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gateway-under-test");
@@ -111,31 +109,12 @@ fn resolve(daemon: &Daemon, case: &str, token: &str, result: &str) {
 /// A survey answer by SMS through the Twilio webhook, signed by the `twilio` package;
 /// returns the TwiML.
 fn rate_by_sms(daemon: &Daemon, sid: &str, from: &str, body: &str) -> String {
-    let url = daemon.url("/channels/sms/twilio");
-    let params = vec![
-        (
-            "MessageSid".to_string(),
-            format!("{sid}0000000000000000000000000000"),
-        ),
-        (
-            "AccountSid".to_string(),
-            "AC0123456789abcdef0123456789abcdef".to_string(),
-        ),
-        ("From".to_string(), from.to_string()),
-        ("To".to_string(), "+15005550006".to_string()),
-        ("Body".to_string(), body.to_string()),
-        ("NumMedia".to_string(), "0".to_string()),
-    ];
-    let signed =
-        twilio_peer(&json!({"auth_token": creds::TWILIO_TOKEN, "url": url, "params": params}));
-    let response = client()
-        .post(&url)
-        .header("x-twilio-signature", signed["twilio"].as_str().unwrap())
-        .form(&params)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().unwrap()
+    twilio_sms(
+        daemon,
+        &format!("{sid}0000000000000000000000000000"),
+        from,
+        body,
+    )
 }
 
 /// The Beijing day number (days since 1970-01-01, UTC+8) of now.

@@ -268,11 +268,16 @@ fn import_all(kb: &mut KnowledgeBase, paths: &[PathBuf]) -> Result<(), KbError> 
         }
         imported.insert(key, hash);
     }
+    // Written beside and renamed over the old record, so a stop mid-write leaves the old
+    // record whole rather than a torn one (which would import every file again).
     let text = serde_json::to_vec_pretty(&imported).unwrap_or_default();
-    std::fs::write(&record, text).map_err(|source| KbError::Io {
-        path: record.clone(),
-        source,
-    })?;
+    let fresh = record.with_extension("json.new");
+    std::fs::write(&fresh, text)
+        .and_then(|()| std::fs::rename(&fresh, &record))
+        .map_err(|source| KbError::Io {
+            path: record.clone(),
+            source,
+        })?;
     tracing::info!(
         created,
         updated,

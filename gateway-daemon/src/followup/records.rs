@@ -11,9 +11,40 @@ use super::address::CitizenAddress;
 
 pub use crate::cases::records::FOLLOW_UPS_TABLE;
 
-/// Contact key (`sms:13800000000`, `wechat:OPENID`, `email:...`) → the case number of the
-/// latest survey sent there, so that a reply finds its case.
+/// `contact key \0 case number` (contact keys: `sms:13800000000`, `wechat:OPENID`,
+/// `email:...`) → when that case's latest survey round began, in milliseconds, so that a
+/// reply finds the cases surveyed at its sender without reading every follow-up.
 pub const CONTACTS_TABLE: &str = "follow_up_contacts";
+
+/// The key of a contact's row for a case.
+pub fn contact_row(contact: &str, case_number: &CaseNumber) -> Vec<u8> {
+    let mut key = contact_prefix(contact);
+    key.extend_from_slice(case_number.as_str().as_bytes());
+    key
+}
+
+fn contact_prefix(contact: &str) -> Vec<u8> {
+    let mut key = contact.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+/// The cases surveyed at a contact, the most recently resolved first.
+// Limitation: a contact with more than this many surveyed cases is read up to it.
+pub fn cases_of_contact(store: &AppealStore, contact: &str) -> Result<Vec<CaseNumber>, StoreError> {
+    let prefix = contact_prefix(contact);
+    let mut found: Vec<(i64, CaseNumber)> = store
+        .scan_prefix(CONTACTS_TABLE, &prefix, 1_000)?
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let number = CaseNumber::parse(&String::from_utf8_lossy(&key[prefix.len()..]))?;
+            let millis = std::str::from_utf8(&value).ok()?.parse().ok()?;
+            Some((millis, number))
+        })
+        .collect();
+    found.sort_by(|a, b| b.cmp(a));
+    Ok(found.into_iter().map(|(_, number)| number).collect())
+}
 
 /// The follow-up of one case, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use gateway_core::store::{HistoryEntry, StoreError, WriteBatch};
 use gateway_core::{Appeal, AppealId, AppealStore, mask};
 
 use super::address::reply_key;
-use super::records::{CONTACTS_TABLE, FOLLOW_UPS_TABLE, FollowUpRecord};
+use super::records::{FOLLOW_UPS_TABLE, FollowUpRecord, cases_of_contact};
 use super::surveys::Surveys;
 use crate::cases::locks::CaseLocks;
 use crate::cases::{CaseService, CasesError};
@@ -162,47 +162,25 @@ impl FollowUps {
         .await
     }
 
-    /// The case whose survey a message from the contact `key` answers: the latest survey
-    /// sent there when it waits for an answer (or already read this message); otherwise
-    /// the most recently resolved other case of the contact that waits, so that a citizen
-    /// with two cases surveyed can answer both, newest first.
-    // Limitation: the fallback reads every follow-up record, as the round of waits does.
+    /// The case whose survey a message from the contact `key` answers: of the cases
+    /// surveyed there, the most recently resolved that waits for an answer (or already read
+    /// this message), so that a citizen with two cases surveyed can answer both, newest
+    /// first.
     fn survey_of(&self, key: &str, message_id: &str) -> Result<Option<CaseNumber>, StoreError> {
-        let Some(number) = self.store.get(CONTACTS_TABLE, key)? else {
-            return Ok(None);
-        };
-        let Some(latest) = CaseNumber::parse(&String::from_utf8_lossy(&number)) else {
-            return Ok(None);
-        };
-        let open = |record: &FollowUpRecord| {
-            record.read.iter().any(|id| id == message_id)
+        for number in cases_of_contact(&self.store, key)? {
+            let Some(record) = self.record(&number)? else {
+                continue;
+            };
+            let open = record.read.iter().any(|id| id == message_id)
                 || record
                     .follow_up
                     .as_ref()
-                    .is_some_and(|f| matches!(f.state(), FollowUpState::Asked { .. }))
-        };
-        if self.record(&latest)?.as_ref().is_some_and(open) {
-            return Ok(Some(latest));
-        }
-        let mut found: Option<FollowUpRecord> = None;
-        for (_, bytes) in self.store.scan_prefix(FOLLOW_UPS_TABLE, b"", usize::MAX)? {
-            let Ok(record) = serde_json::from_slice::<FollowUpRecord>(&bytes) else {
-                continue;
-            };
-            let theirs = record
-                .address
-                .as_ref()
-                .is_some_and(|a| a.contact_key() == key);
-            if theirs
-                && open(&record)
-                && found
-                    .as_ref()
-                    .is_none_or(|f| f.resolved_at < record.resolved_at)
-            {
-                found = Some(record);
+                    .is_some_and(|f| matches!(f.state(), FollowUpState::Asked { .. }));
+            if open {
+                return Ok(Some(number));
             }
         }
-        Ok(found.map(|record| record.case_number))
+        Ok(None)
     }
 
     /// Reads an email that answers a survey email of `case_number`. Returns `None` when the

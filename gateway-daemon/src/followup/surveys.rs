@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use super::address::CitizenAddress;
 use super::config::FollowUpSettings;
 use super::messages::{self, CitizenMessage};
-use super::records::{CONTACTS_TABLE, FOLLOW_UPS_TABLE, FollowUpRecord};
+use super::records::{CONTACTS_TABLE, FOLLOW_UPS_TABLE, FollowUpRecord, contact_row};
 use super::senders::Senders;
 use crate::email::records::SENT_IDS;
 
@@ -134,8 +134,8 @@ impl Surveys {
         }
         batch.put(
             CONTACTS_TABLE,
-            address.contact_key(),
-            case_number.as_str().as_bytes().to_vec(),
+            contact_row(&address.contact_key(), case_number),
+            at.timestamp_millis().to_string().into_bytes(),
         )?;
         record.address = Some(address);
         batch.put_json(FOLLOW_UPS_TABLE, case_number.as_str(), &record)?;

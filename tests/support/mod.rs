@@ -539,3 +539,49 @@ pub fn twilio_sms(daemon: &Daemon, message_sid: &str, from: &str, body: &str) ->
     assert_eq!(response.status(), 200, "the signed SMS is taken");
     response.text().expect("the TwiML")
 }
+
+/// The lead unit acknowledges (签收) a case and resolves (办结) it with `result`; both steps
+/// must be accepted.
+pub fn resolve_case(daemon: &Daemon, case_number: &str, token: &str, result: &str) {
+    let path = format!("/api/v1/cases/{case_number}");
+    let (status, body) = api(
+        daemon,
+        "POST",
+        &format!("{path}/acknowledge"),
+        token,
+        serde_json::json!({}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api(
+        daemon,
+        "POST",
+        &format!("{path}/resolve"),
+        token,
+        serde_json::json!({"result": result, "citizen_informed_by": "phone"}),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A case's state as `token` reads it (`dispatched`, `resolved`, `closed`, ...).
+pub fn case_state(daemon: &Daemon, case_number: &str, token: &str) -> String {
+    let (status, case) = api(
+        daemon,
+        "GET",
+        &format!("/api/v1/cases/{case_number}"),
+        token,
+        serde_json::Value::Null,
+    );
+    assert_eq!(status, 200, "{case}");
+    case["state"].as_str().unwrap_or_default().to_string()
+}
+
+/// `GET /api/v1/cases/{case_number}/follow-up` with `token`: the status and the answer.
+pub fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, serde_json::Value) {
+    api(
+        daemon,
+        "GET",
+        &format!("/api/v1/cases/{case_number}/follow-up"),
+        token,
+        serde_json::Value::Null,
+    )
+}

@@ -13,7 +13,8 @@ use std::thread;
 use std::time::Duration;
 
 use gateway_tests::{
-    Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, eventually, twilio_sms,
+    Daemon, Receiver, Sandbox, case_state, client, config_text, count_appeals, eventually,
+    follow_up, resolve_case, twilio_sms,
 };
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -260,48 +261,6 @@ fn case_number_in(reply: &str) -> String {
         .collect()
 }
 
-fn resolve(daemon: &Daemon, case_number: &str, token: &str) {
-    let path = format!("/api/v1/cases/{case_number}");
-    let (status, body) = api(
-        daemon,
-        "POST",
-        &format!("{path}/acknowledge"),
-        token,
-        json!({}),
-    );
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = api(
-        daemon,
-        "POST",
-        &format!("{path}/resolve"),
-        token,
-        json!({"result": "已现场核查并处理完毕", "citizen_informed_by": "phone"}),
-    );
-    assert_eq!(status, 200, "{body}");
-}
-
-fn case_state(daemon: &Daemon, case_number: &str) -> String {
-    let (status, case) = api(
-        daemon,
-        "GET",
-        &format!("/api/v1/cases/{case_number}"),
-        SUPERVISOR,
-        Value::Null,
-    );
-    assert_eq!(status, 200, "{case}");
-    case["state"].as_str().unwrap_or_default().to_string()
-}
-
-fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, Value) {
-    api(
-        daemon,
-        "GET",
-        &format!("/api/v1/cases/{case_number}/follow-up"),
-        token,
-        Value::Null,
-    )
-}
-
 /// An SMS complaint to market supervision, resolved, its survey sent. Returns the case.
 fn surveyed_sms_case(world: &World, phone: &str, sid: &str) -> String {
     let twiml = twilio_sms(
@@ -312,7 +271,7 @@ fn surveyed_sms_case(world: &World, phone: &str, sid: &str) -> String {
     );
     let number = case_number_in(&twiml);
     assert!(eventually(WAIT, || world.market.accepted().len() == 1));
-    resolve(&world.daemon, &number, MARKET);
+    resolve_case(&world.daemon, &number, MARKET, "已现场核查并处理完毕");
     assert!(
         eventually(WAIT, || world.provider.twilio_sms().len() == 1),
         "no survey SMS"
@@ -341,7 +300,7 @@ fn a_long_new_complaint_that_mentions_satisfaction_is_not_read_as_a_rating() {
         2,
         "the complaint was not taken in"
     );
-    assert_eq!(case_state(&world.daemon, &number), "resolved");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "resolved");
 
     // The survey still waits for its answer, and takes one.
     let twiml = twilio_sms(
@@ -351,7 +310,7 @@ fn a_long_new_complaint_that_mentions_satisfaction_is_not_read_as_a_rating() {
         "1",
     );
     assert!(twiml.contains("感谢"), "{twiml}");
-    assert_eq!(case_state(&world.daemon, &number), "closed");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "closed");
 
     // Nothing personal in the JSON logs: neither the phone nor what the citizen wrote.
     let logs = world.daemon.logs();
@@ -372,7 +331,7 @@ fn a_short_new_complaint_during_a_survey_is_taken_in_as_an_appeal() {
     );
     assert!(!twiml.contains("未能识别"), "read as a rating: {twiml}");
     assert_eq!(count_appeals(&world.daemon), 2);
-    assert_eq!(case_state(&world.daemon, &number), "resolved");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "resolved");
 }
 
 #[test]
@@ -390,7 +349,7 @@ fn a_retried_rating_is_applied_once_even_after_a_restart() {
         "３",
     );
     assert!(twiml.contains("重新办理"), "full-width 3: {twiml}");
-    assert_eq!(case_state(&world.daemon, &number), "reopened");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "reopened");
 
     // Twilio retries the same reply after another restart: same answer, no second reopening.
     world.restart();
@@ -424,7 +383,7 @@ fn an_unreachable_wechat_api_shows_no_app_secret_or_token_to_the_unit() {
     );
     let number = case_number_in(&reply);
     assert!(eventually(WAIT, || world.market.accepted().len() == 1));
-    resolve(&world.daemon, &number, MARKET);
+    resolve_case(&world.daemon, &number, MARKET, "已现场核查并处理完毕");
 
     // The survey message cannot be sent; the unit sees why, without the account's secret.
     let mut record = Value::Null;
@@ -511,7 +470,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
     assert!(eventually(WAIT, || world.hrss.accepted().len() == 1));
 
     // The unit resolves it the same day, the survey goes out, and the citizen is not happy.
-    resolve(&world.daemon, &number, HRSS);
+    resolve_case(&world.daemon, &number, HRSS, "已现场核查并处理完毕");
     assert!(
         eventually(WAIT, || world
             .provider
@@ -528,7 +487,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
         "还是没用，不满意",
     );
     assert!(twiml.contains("重新办理"), "{twiml}");
-    assert_eq!(case_state(&world.daemon, &number), "reopened");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "reopened");
 
     // The retry of the "没用" still gets its first kind of answer and changes nothing.
     let again = twilio_sms(
@@ -538,7 +497,7 @@ fn a_dissatisfied_answer_to_the_survey_after_did_not_help_reaches_the_survey() {
         "没用",
     );
     assert!(again.contains("已转为工单"), "{again}");
-    assert_eq!(case_state(&world.daemon, &number), "reopened");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "reopened");
     assert_eq!(count_appeals(&world.daemon), 1);
     let logs = world.daemon.logs();
     assert!(!logs.contains("13800000034"), "a phone is logged");
@@ -575,7 +534,7 @@ fn a_did_not_help_reply_delivered_twice_at_once_sends_the_case_once_and_stores_n
             round + 1,
             "round {round}: the retry was stored as an appeal"
         );
-        assert_eq!(case_state(&world.daemon, &number), "dispatched");
+        assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "dispatched");
     }
     let logs = world.daemon.logs();
     assert!(!logs.contains("138000001"), "a phone is logged");
@@ -609,7 +568,7 @@ fn a_survey_queued_while_the_sms_api_is_down_is_sent_after_a_restart() {
     );
     let number = case_number_in(&twiml);
     assert!(eventually(WAIT, || world.market.accepted().len() == 1));
-    resolve(&world.daemon, &number, MARKET);
+    resolve_case(&world.daemon, &number, MARKET, "已现场核查并处理完毕");
     assert!(eventually(WAIT, || {
         follow_up(&world.daemon, &number, MARKET).1["messages"][0]["last_error"].is_string()
     }));
@@ -652,7 +611,7 @@ fn an_unsigned_sms_callback_cannot_answer_a_survey_in_the_citizens_name() {
         .send()
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(case_state(&world.daemon, &number), "resolved");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "resolved");
     // It is taken in as an appeal, where people see it.
     assert_eq!(count_appeals(&world.daemon), 2);
 }
@@ -670,7 +629,7 @@ fn two_surveys_to_the_same_phone_can_both_be_answered() {
     );
     let second = case_number_in(&twiml);
     assert!(eventually(WAIT, || world.market.accepted().len() == 2));
-    resolve(&world.daemon, &second, MARKET);
+    resolve_case(&world.daemon, &second, MARKET, "已现场核查并处理完毕");
     assert!(eventually(WAIT, || world.provider.twilio_sms().len() == 2));
 
     // Two answers, one per survey, newest first.
@@ -680,14 +639,14 @@ fn two_surveys_to_the_same_phone_can_both_be_answered() {
         phone,
         "1",
     );
-    assert_eq!(case_state(&world.daemon, &second), "closed");
+    assert_eq!(case_state(&world.daemon, &second, SUPERVISOR), "closed");
     twilio_sms(
         &world.daemon,
         "SMbreak00000000000000000000000084",
         phone,
         "1",
     );
-    assert_eq!(case_state(&world.daemon, &first), "closed");
+    assert_eq!(case_state(&world.daemon, &first, SUPERVISOR), "closed");
 }
 
 #[test]
@@ -702,7 +661,7 @@ fn a_photo_sent_while_a_survey_waits_is_kept_as_an_appeal() {
     );
     let number = case_number_in(&reply);
     assert!(eventually(WAIT, || world.market.accepted().len() == 1));
-    resolve(&world.daemon, &number, MARKET);
+    resolve_case(&world.daemon, &number, MARKET, "已现场核查并处理完毕");
     assert!(eventually(WAIT, || {
         follow_up(&world.daemon, &number, MARKET).1["state"] == "asked"
     }));
@@ -718,5 +677,5 @@ fn a_photo_sent_while_a_survey_waits_is_kept_as_an_appeal() {
         "the photo was read as a rating: {reply}"
     );
     assert_eq!(count_appeals(&world.daemon), 2, "the photo was not kept");
-    assert_eq!(case_state(&world.daemon, &number), "resolved");
+    assert_eq!(case_state(&world.daemon, &number, SUPERVISOR), "resolved");
 }

@@ -12,8 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use gateway_tests::{
-    Daemon, Receiver, Sandbox, api, client, config_text, count_appeals, creds, eventually,
-    twilio_sms, wechat_peer,
+    Daemon, Receiver, Sandbox, case_state, client, config_text, count_appeals, creds, eventually,
+    follow_up, resolve_case, twilio_sms, wechat_peer,
 };
 use serde_json::{Value, json};
 
@@ -159,50 +159,6 @@ fn sections(market_url: &str, yuhu_url: &str, provider: &str) -> String {
     )
 }
 
-fn resolve(daemon: &Daemon, case_number: &str, acknowledge: bool) {
-    let path = format!("/api/v1/cases/{case_number}");
-    if acknowledge {
-        let (status, body) = api(
-            daemon,
-            "POST",
-            &format!("{path}/acknowledge"),
-            MARKET,
-            json!({}),
-        );
-        assert_eq!(status, 200, "{body}");
-    }
-    let (status, body) = api(
-        daemon,
-        "POST",
-        &format!("{path}/resolve"),
-        MARKET,
-        json!({"result": "已责令超市下架过期食品并为市民退款", "citizen_informed_by": "phone"}),
-    );
-    assert_eq!(status, 200, "{body}");
-}
-
-fn case_state(daemon: &Daemon, case_number: &str) -> String {
-    let (status, case) = api(
-        daemon,
-        "GET",
-        &format!("/api/v1/cases/{case_number}"),
-        SUPERVISOR,
-        Value::Null,
-    );
-    assert_eq!(status, 200, "{case}");
-    case["state"].as_str().unwrap_or_default().to_string()
-}
-
-fn follow_up(daemon: &Daemon, case_number: &str, token: &str) -> (u16, Value) {
-    api(
-        daemon,
-        "GET",
-        &format!("/api/v1/cases/{case_number}/follow-up"),
-        token,
-        Value::Null,
-    )
-}
-
 fn digits_after(text: &str, marker: &str) -> String {
     let start = text
         .find(marker)
@@ -267,7 +223,12 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
     assert_eq!(before["state"], "not_resolved", "{before}");
 
     // Resolved: the survey goes to the citizen's phone over the SMS API.
-    resolve(daemon, &case_number, true);
+    resolve_case(
+        daemon,
+        &case_number,
+        MARKET,
+        "已责令超市下架过期食品并为市民退款",
+    );
     assert!(
         eventually(WAIT, || provider.sms().len() == 1),
         "no survey SMS"
@@ -286,7 +247,7 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
         "不太满意，问题没解决",
     );
     assert!(twiml.contains("重新办理"), "{twiml}");
-    assert_eq!(case_state(daemon, &case_number), "reopened");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "reopened");
     assert!(
         eventually(WAIT, || market.accepted().len() == 2),
         "the unit was not told of the reopening"
@@ -300,14 +261,19 @@ fn an_sms_citizen_rates_by_sms_dissatisfied_reopens_and_satisfied_closes() {
     assert_eq!(count_appeals(daemon), 1);
 
     // Resolved again: a second survey; "1" is satisfied and closes the case.
-    resolve(daemon, &case_number, true);
+    resolve_case(
+        daemon,
+        &case_number,
+        MARKET,
+        "已责令超市下架过期食品并为市民退款",
+    );
     assert!(
         eventually(WAIT, || provider.sms().len() == 2),
         "no second survey"
     );
     let twiml = twilio_sms(daemon, "SMa0000000000000000000000000000003", phone, "1");
     assert!(twiml.contains("感谢"), "{twiml}");
-    assert_eq!(case_state(daemon, &case_number), "closed");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "closed");
 
     // Twilio's retry of the same reply gets the same answer and changes nothing.
     let again = twilio_sms(daemon, "SMa0000000000000000000000000000003", phone, "1");
@@ -390,7 +356,12 @@ fn a_wechat_follower_is_asked_by_customer_service_message_and_an_unclear_reply_i
     );
     let case_number = digits_after(&reply, "工单号 ");
     assert!(eventually(WAIT, || market.accepted().len() == 1));
-    resolve(daemon, &case_number, true);
+    resolve_case(
+        daemon,
+        &case_number,
+        MARKET,
+        "已责令超市下架过期食品并为市民退款",
+    );
 
     // The survey goes out through the customer-service message API, to the follower.
     assert!(
@@ -410,12 +381,12 @@ fn a_wechat_follower_is_asked_by_customer_service_message_and_an_unclear_reply_i
     let reply = wechat_push(daemon, "嗯", 24500000000000102);
     assert!(reply.contains("未能识别"), "{reply}");
     assert!(reply.contains(&case_number), "{reply}");
-    assert_eq!(case_state(daemon, &case_number), "resolved");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "resolved");
 
     // "基本满意" is partly satisfied: thanked, and the case is closed.
     let reply = wechat_push(daemon, "基本满意", 24500000000000103);
     assert!(reply.contains("感谢"), "{reply}");
-    assert_eq!(case_state(daemon, &case_number), "closed");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "closed");
     let (_, record) = follow_up(daemon, &case_number, SUPERVISOR);
     assert_eq!(record["rating"], "partly_satisfied", "{record}");
     assert_eq!(record["channel"], "wechat", "{record}");
@@ -448,7 +419,12 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
         .unwrap();
     let case_number = answer["caseNumber"].as_str().unwrap().to_string();
     assert!(eventually(WAIT, || market.accepted().len() == 1));
-    resolve(daemon, &case_number, true);
+    resolve_case(
+        daemon,
+        &case_number,
+        MARKET,
+        "已责令超市下架过期食品并为市民退款",
+    );
     assert!(
         eventually(WAIT, || provider.sms().len() == 1),
         "no survey SMS"
@@ -469,7 +445,7 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
         "{twiml}"
     );
     assert_eq!(count_appeals(daemon), 2);
-    assert_eq!(case_state(daemon, &case_number), "resolved");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "resolved");
 
     // Then "3": dissatisfied, reopened to the same unit.
     let twiml = twilio_sms(
@@ -479,5 +455,5 @@ fn a_web_form_with_a_phone_is_asked_by_sms_and_an_emergency_is_never_read_as_a_r
         "3",
     );
     assert!(twiml.contains("重新办理"), "{twiml}");
-    assert_eq!(case_state(daemon, &case_number), "reopened");
+    assert_eq!(case_state(daemon, &case_number, SUPERVISOR), "reopened");
 }

@@ -408,27 +408,7 @@ fn an_email_consultation_is_answered_by_mail_and_a_reply_that_it_did_not_help_di
         "",
         "请问灵活就业人员怎么缴纳养老保险",
     );
-    let mut case_number = String::new();
-    assert!(
-        eventually(WAIT, || {
-            let (_, listed) = api(
-                &room.daemon,
-                "GET",
-                "/api/v1/cases",
-                SUPERVISOR,
-                Value::Null,
-            );
-            match listed["cases"].as_array().and_then(|c| c.first()) {
-                Some(case) => {
-                    case_number = case["case_number"].as_str().unwrap_or_default().to_string();
-                    true
-                }
-                None => false,
-            }
-        }),
-        "no case: {}",
-        room.daemon.logs()
-    );
+    let case_number = room.first_case(SUPERVISOR);
     let messages = room.messages_sent(&case_number, 1);
     let text = messages[0]["text"].as_str().unwrap();
     assert!(text.contains("县社保中心一楼窗口办理参保登记"), "{text}");
